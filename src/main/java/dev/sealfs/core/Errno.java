@@ -15,6 +15,7 @@ public enum Errno {
   EBUSY(16),
   EEXIST(17),
   EXDEV(18),
+  ENODEV(19),
   ENOTDIR(20),
   EISDIR(21),
   EINVAL(22),

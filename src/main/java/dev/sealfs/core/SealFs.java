@@ -1,207 +1,1624 @@
 package dev.sealfs.core;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sealfs core: one mounted filesystem over one device, with every POSIX operation the FUSE
  * adapter needs, addressed by path (as libfuse's high-level API delivers them) or by file handle.
+ * Knows nothing of FUSE; every method throws {@link FsException} with the errno to return.
  *
- * <p>Knows nothing of FUSE. Every method throws {@link FsException} with the errno to return.
- * Thread-safe: every public method takes the filesystem lock.
+ * <h2>Theory of operation</h2>
+ *
+ * <p>All metadata lives in memory ({@link Metadata}) and changes only through it; each change is
+ * also a redo record of the running journal group. Groups commit to the {@link Journal} every
+ * {@link #COMMIT_INTERVAL_MS} ms, on fsync and on seal; a checkpoint (the whole state, written to
+ * free data blocks, then pointed at by the next {@link Superblock} copy) empties the journal.
+ * Ordered data: newly allocated blocks get their data before any commit names them (the device
+ * is forced first), and freed blocks go back to the {@link Allocator} only after the commit that
+ * freed them is durable.
+ *
+ * <h2>Block-map sealing: the one choke point</h2>
+ *
+ * <p>Every path that can change a file's block map or size (truncate, ftruncate, open(O_TRUNC)
+ * which arrives as a truncate, every fallocate mode, writes touching a hole or an unwritten extent,
+ * writes past EOF including O_APPEND and copy_file_range's fallback writes, seal's own prepare
+ * step) calls {@link #breakLayout} before it accepts any data; it answers ETXTBSY while the inode
+ * has a holder. Freeing an inode's blocks goes through {@link #maybeFreeInode}, which defers while
+ * the inode is sealed or open (an orphan keeps its blocks, untouched and unreused).
+ *
+ * <pre>
+ *            SEAL (strict/prepare/asis)            SEAL by another handle
+ *   +----------+ -----------------------> +--------+ ----------------------+
+ *   | unsealed |                          | sealed |                       |
+ *   | map may  | <----------------------- | n >= 1 | <---------------------+
+ *   | change   |  last UNSEAL / release   | holders|
+ *   +----------+                          +--------+  truncate, fallocate, allocating or
+ *        |  unlink of last name                |     extending write -> ETXTBSY
+ *        v                                     |  unlink of last name
+ *   freed when last handle closes          +--------+
+ *                                          | orphan | blocks kept until the last
+ *                                          +--------+ holder and handle are gone
+ * </pre>
+ *
+ * <p>Lock: one lock (this object's monitor) guards everything; the FUSE loop runs single-threaded
+ * by default, so it is uncontended. The background committer takes it for each tick.
  */
 public final class SealFs implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SealFs.class);
 
   /** {@code utimens} value: set this time to now. */
   public static final long UTIME_NOW = (1L << 30) - 1;
   /** {@code utimens} value: leave this time unchanged. */
   public static final long UTIME_OMIT = (1L << 30) - 2;
+  /** How often the background committer commits the running group, ms. */
+  static final long COMMIT_INTERVAL_MS = 1000;
+  /** Longest name in bytes. */
+  static final int NAME_MAX = 255;
+  /** Longest symlink target in bytes. */
+  static final int PATH_MAX = 4096;
+  /** Largest file size in bytes (sparse files may exceed the device). */
+  static final long MAX_FILE_BYTES = 1L << 52;
+  /** The persistent attribute that makes write-opens holders (SPEC 4.2). */
+  public static final String SEAL_ON_OPEN = "user.sealfs.seal_on_open";
+  /** Prefix of sealfs' own attributes. */
+  static final String SEALFS_XATTR_PREFIX = "user.sealfs.";
+  /** The read-only virtual attributes (SPEC 4.3). */
+  static final List<String> VIRTUAL_XATTRS = List.of("user.sealfs.layout", "user.sealfs.seal",
+      "user.sealfs.holders", "user.sealfs.device");
+  /** fallocate: keep size. */
+  static final int FALLOC_FL_KEEP_SIZE = 0x01;
+  /** fallocate: punch hole. */
+  static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+  /** fallocate: zero range. */
+  static final int FALLOC_FL_ZERO_RANGE = 0x10;
+  /** SEALFS_SEAL_PREPARE. */
+  public static final long SEAL_PREPARE = 1;
+  /** SEALFS_SEAL_ASIS. */
+  public static final long SEAL_ASIS = 2;
+
+  /** A block of zeros for zero-filling reads and device ranges. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 17);
+
+  /** The device. */
+  private final Device device;
+  /** The current superblock. */
+  private Superblock sb;
+  /** Block size in bytes. */
+  private final int bs;
+  /** True when nothing may be written. */
+  private final boolean readOnly;
+  /** The metadata state machine. */
+  private final Metadata meta;
+  /** Free data blocks. */
+  private final Allocator alloc;
+  /** The journal. */
+  private final Journal journal;
+  /** Blocks freed by groups not yet durable. */
+  private final List<Allocator.Run> pendingFree = new ArrayList<>();
+  /** Sum of {@link #pendingFree}. */
+  private long pendingFreeBlocks;
+  /** True once blocks were allocated (and written) since the last force. */
+  private boolean allocatedSinceForce;
+  /** True once anything was written to the device since the last force. */
+  private boolean writtenSinceForce;
+  /** Number of groups committed (or covered by checkpoints) so far. */
+  private long groupNumber;
+  /** The last group number known durable. */
+  private long durableGroup;
+  /** Open file handles. */
+  private final Map<Long, OpenFile> handles = new HashMap<>();
+  /** The next file handle number. */
+  private long nextFh = 1;
+  /** Operations refused with ETXTBSY so far. */
+  private long refusedCount;
+  /** Set once closed. */
+  private boolean closed;
+  /** Set if metadata could not be committed (device full of metadata); then writes fail. */
+  private FsException stuck;
+  /** The background committer. */
+  private final Thread committer;
+
+  private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
+    this.device = device;
+    this.sb = l.sb();
+    this.bs = sb.blockSize();
+    this.readOnly = readOnly;
+    this.meta = l.meta();
+    this.alloc = l.alloc();
+    this.journal = new Journal(device, sb.journalStart() * bs, sb.journalBlocks() * bs,
+        l.replay().nextSeq(), l.replay().endPos());
+    if (!readOnly) {
+      this.committer = new Thread(this::commitLoop, "sealfs-commit");
+      this.committer.setDaemon(true);
+    } else {
+      this.committer = null;
+    }
+  }
 
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
-  public static SealFs open(Path device, boolean readOnly) {
-    throw new UnsupportedOperationException("todo");
+  public static SealFs open(Path devicePath, boolean readOnly) {
+    Device dev = Device.open(devicePath, readOnly);
+    try {
+      dev.lockExclusive(readOnly);
+      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev));
+      SealFs fs = new SealFs(dev, l, readOnly);
+      int orphans = fs.freeOrphansAtMount();
+      if (!readOnly) {
+        if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0) {
+          synchronized (fs) {
+            fs.checkpoint();
+          }
+        }
+        fs.committer.start();
+      }
+      LOG.info("opened {}: {} inodes, replayed {} groups ({} records), {} orphans freed",
+          dev.path(), fs.meta.inodes.size(), l.replay().groups(), l.replay().records(), orphans);
+      return fs;
+    } catch (RuntimeException e) {
+      try {
+        dev.close();
+      } catch (RuntimeException ignored) {
+        // already failing
+      }
+      throw e;
+    }
+  }
+
+  private int freeOrphansAtMount() {
+    List<Inode> orphans = new ArrayList<>();
+    for (Inode i : meta.inodes.values()) {
+      if (i.nlink == 0 && i.ino != Metadata.ROOT_INO) {
+        orphans.add(i);
+      }
+    }
+    for (Inode i : orphans) {
+      freeInode(i);
+    }
+    if (!orphans.isEmpty()) {
+      releasePendingFrees();
+    }
+    return orphans.size();
   }
 
   /** Returns the absolute path of the device. */
   public Path devicePath() {
-    throw new UnsupportedOperationException("todo");
+    return device.path();
   }
 
   /** Returns the block size in bytes. */
   public int blockSize() {
-    throw new UnsupportedOperationException("todo");
+    return bs;
+  }
+
+  /** Returns how many operations were refused with ETXTBSY since mount. */
+  public synchronized long refusedCount() {
+    return refusedCount;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Time, handles, paths
+  // ------------------------------------------------------------------------------------------
+
+  private static long now() {
+    Instant t = Instant.now();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  private OpenFile handle(long fh) {
+    OpenFile of = handles.get(fh);
+    if (of == null) {
+      throw FsException.of(Errno.EBADF, "no open file handle " + fh);
+    }
+    return of;
+  }
+
+  private void checkWritable() {
+    if (readOnly) {
+      throw FsException.of(Errno.EROFS, "read-only");
+    }
+    if (closed) {
+      throw FsException.of(Errno.EIO, "filesystem is closed");
+    }
+    if (stuck != null) {
+      throw new FsException(Errno.ENOSPC, "metadata cannot be committed: " + stuck.getMessage());
+    }
+  }
+
+  private Inode root() {
+    return meta.get(Metadata.ROOT_INO);
+  }
+
+  private Inode lookup(String path) {
+    if (path == null) {
+      throw FsException.of(Errno.ENOENT, "no path");
+    }
+    Inode cur = root();
+    int n = path.length();
+    int i = 0;
+    while (i < n) {
+      while (i < n && path.charAt(i) == '/') {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      int j = path.indexOf('/', i);
+      if (j < 0) {
+        j = n;
+      }
+      String name = path.substring(i, j);
+      if (!cur.isDir()) {
+        throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
+      }
+      Long ino = cur.entries.get(name);
+      if (ino == null) {
+        throw FsException.of(Errno.ENOENT, path + ": no such file or directory");
+      }
+      cur = meta.get(ino);
+      i = j;
+    }
+    return cur;
+  }
+
+  /**
+   * A directory and a name in it.
+   *
+   * @param dir the directory
+   * @param name the last path component
+   */
+  private record Parent(Inode dir, String name) {}
+
+  private Parent parentOf(String path) {
+    if (path == null) {
+      throw FsException.of(Errno.ENOENT, "no path");
+    }
+    String p = path;
+    while (p.length() > 1 && p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    int slash = p.lastIndexOf('/');
+    String name = p.substring(slash + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw FsException.of(Errno.EINVAL, path + ": invalid name");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+      throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
+    }
+    Inode dir = lookup(slash <= 0 ? "/" : p.substring(0, slash));
+    if (!dir.isDir()) {
+      throw FsException.of(Errno.ENOTDIR, path + ": parent is not a directory");
+    }
+    return new Parent(dir, name);
+  }
+
+  private Inode child(Parent p) {
+    Long ino = p.dir.entries.get(p.name);
+    return ino == null ? null : meta.get(ino);
+  }
+
+  private void touchDir(Inode dir, long t) {
+    dir.mtimeNs = t;
+    dir.ctimeNs = t;
+    meta.markDirty(dir);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The choke point of block-map and size changes
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * The one check every block-map or size change passes before it touches anything (like
+   * xfs_break_layouts): ETXTBSY while the inode is sealed.
+   */
+  private void breakLayout(Inode i, String op) {
+    if (i.isSealed()) {
+      refusedCount++;
+      LOG.warn("refused {} of sealed inode {} ({} holders): ETXTBSY", op, i.ino,
+          i.holderCount());
+      throw FsException.of(Errno.ETXTBSY, op + " of a sealed file");
+    }
+  }
+
+  /** Records that {@code i}'s block map or size changed: new generation, dirty attributes. */
+  private void mapChanged(Inode i) {
+    assert !i.isSealed() : "block map of sealed inode " + i.ino + " changed";
+    i.generation++;
+    i.mapGroup = groupNumber + 1;
+    meta.markDirty(i);
+  }
+
+  /** Frees the inode's blocks and the inode once it has no name, no handle and no holder. */
+  private void maybeFreeInode(Inode i) {
+    if (i.nlink > 0 || i.ino == Metadata.ROOT_INO) {
+      return;
+    }
+    if (i.isSealed() || i.openCount > 0) {
+      LOG.debug("inode {} is an orphan ({} holders, {} opens): blocks kept", i.ino,
+          i.holderCount(), i.openCount);
+      return;
+    }
+    freeInode(i);
+  }
+
+  private void freeInode(Inode i) {
+    if (i.extents != null) {
+      for (Extent e : i.extents.extents()) {
+        deferFree(e.devBlock(), e.blockCount());
+      }
+      i.extents.clear();
+    }
+    meta.delete(i);
+  }
+
+  private void deferFree(long devBlock, long blockCount) {
+    pendingFree.add(new Allocator.Run(devBlock, blockCount));
+    pendingFreeBlocks += blockCount;
+  }
+
+  private void releasePendingFrees() {
+    for (Allocator.Run r : pendingFree) {
+      alloc.free(r.devBlock(), r.blockCount());
+    }
+    pendingFree.clear();
+    pendingFreeBlocks = 0;
+  }
+
+  private long checkpointBlocks() {
+    long n = 0;
+    for (Allocator.Run r : sb.checkpointRuns()) {
+      n += r.blockCount();
+    }
+    return n;
+  }
+
+  /** Blocks files may still get: free, minus the metadata reserve (which holds checkpoints). */
+  private long availableBlocks() {
+    return alloc.freeBlocks() + checkpointBlocks() - sb.reserveBlocks();
+  }
+
+  /** Allocates {@code count} data blocks near {@code goal}, all or nothing; ENOSPC if short. */
+  private List<Allocator.Run> allocateData(long goal, long count) {
+    if (availableBlocks() < count && pendingFreeBlocks > 0) {
+      commit(true);
+    }
+    if (availableBlocks() < count) {
+      throw FsException.of(Errno.ENOSPC, "no space left on device");
+    }
+    List<Allocator.Run> runs = alloc.allocateAll(goal, count);
+    if (runs == null) {
+      throw FsException.of(Errno.ENOSPC, "no space left on device");
+    }
+    allocatedSinceForce = true;
+    return runs;
+  }
+
+  /** Returns a good first device block for file block {@code fileBlock} of {@code i}. */
+  private long goalFor(Inode i, long fileBlock) {
+    if (fileBlock > 0) {
+      Extent prev = i.extents.find(fileBlock - 1);
+      if (prev != null) {
+        return prev.devBlockAt(fileBlock - 1) + 1;
+      }
+    }
+    Extent last = i.extents.last();
+    return last != null ? last.devEnd() : sb.dataStart();
+  }
+
+  private void zeroDevice(long devByte, long bytes) {
+    long pos = devByte;
+    long left = bytes;
+    while (left > 0) {
+      int n = (int) Math.min(left, ZEROS.capacity());
+      device.write(ZEROS.duplicate().limit(n), pos);
+      pos += n;
+      left -= n;
+    }
+    writtenSinceForce = true;
+  }
+
+  private static void zeroFill(ByteBuffer dst, long bytes) {
+    long left = bytes;
+    while (left > 0) {
+      int n = (int) Math.min(left, ZEROS.capacity());
+      dst.put(ZEROS.duplicate().limit(n));
+      left -= n;
+    }
+  }
+
+  /** Returns true if blocks {@code [fileBlock, fileBlock + count)} are all written extents. */
+  private static boolean allWritten(Inode i, long fileBlock, long count) {
+    long fb = fileBlock;
+    long end = fileBlock + count;
+    while (fb < end) {
+      Extent e = i.extents.find(fb);
+      if (e == null || e.state() != ExtentState.WRITTEN) {
+        return false;
+      }
+      fb = e.fileEnd();
+    }
+    return true;
+  }
+
+  /**
+   * Makes blocks {@code [fileBlock, fileEnd)} written extents: allocates holes (all or nothing),
+   * zeroes the parts of new or unwritten blocks outside {@code [zeroKeepFrom, zeroKeepTo)} (the
+   * bytes the caller is about to write), and converts unwritten extents. The caller has passed
+   * {@link #breakLayout}.
+   */
+  private void makeWritten(Inode i, long fileBlock, long fileEnd, long keepFrom, long keepTo) {
+    List<long[]> holes = new ArrayList<>();
+    List<Extent> unwritten = new ArrayList<>();
+    long fb = fileBlock;
+    long holeBlocks = 0;
+    while (fb < fileEnd) {
+      Extent e = i.extents.ceiling(fb);
+      if (e == null || e.fileBlock() >= fileEnd) {
+        holes.add(new long[] {fb, fileEnd});
+        holeBlocks += fileEnd - fb;
+        break;
+      }
+      if (e.fileBlock() > fb) {
+        holes.add(new long[] {fb, e.fileBlock()});
+        holeBlocks += e.fileBlock() - fb;
+        fb = e.fileBlock();
+        continue;
+      }
+      long to = Math.min(e.fileEnd(), fileEnd);
+      if (e.state() == ExtentState.UNWRITTEN) {
+        unwritten.add(e.slice(fb, to));
+      }
+      fb = to;
+    }
+    List<Extent> fresh = new ArrayList<>();
+    if (holeBlocks > 0) {
+      List<Allocator.Run> runs = allocateData(goalFor(i, holes.get(0)[0]), holeBlocks);
+      int r = 0;
+      long used = 0;
+      for (long[] h : holes) {
+        long at = h[0];
+        while (at < h[1]) {
+          Allocator.Run run = runs.get(r);
+          long n = Math.min(h[1] - at, run.blockCount() - used);
+          fresh.add(new Extent(at, run.devBlock() + used, n, ExtentState.WRITTEN));
+          at += n;
+          used += n;
+          if (used == run.blockCount()) {
+            r++;
+            used = 0;
+          }
+        }
+      }
+    }
+    List<Extent> touched = new ArrayList<>(fresh);
+    touched.addAll(unwritten);
+    for (Extent e : touched) {
+      long from = e.fileBlock() * bs;
+      long to = e.fileEnd() * bs;
+      long devFrom = e.devBlock() * (long) bs;
+      long z1 = Math.min(to, Math.max(from, keepFrom));
+      if (z1 > from) {
+        zeroDevice(devFrom, z1 - from);
+      }
+      long z2 = Math.max(from, Math.min(to, keepTo));
+      if (to > z2) {
+        zeroDevice(devFrom + (z2 - from), to - z2);
+      }
+    }
+    for (Extent e : fresh) {
+      meta.map(i, e);
+    }
+    for (Extent e : unwritten) {
+      meta.map(i, new Extent(e.fileBlock(), e.devBlock(), e.blockCount(), ExtentState.WRITTEN));
+    }
+    if (!touched.isEmpty()) {
+      mapChanged(i);
+    }
+  }
+
+  /** Sets the size of a regular file, freeing blocks past the new end (truncate path). */
+  private void setSize(Inode i, long newSize) {
+    if (i.isDir()) {
+      throw FsException.of(Errno.EISDIR, "is a directory");
+    }
+    if (!i.isReg()) {
+      throw FsException.of(Errno.EINVAL, "not a regular file");
+    }
+    if (newSize < 0) {
+      throw FsException.of(Errno.EINVAL, "negative size");
+    }
+    if (newSize > MAX_FILE_BYTES) {
+      throw FsException.of(Errno.EFBIG, "file too large");
+    }
+    checkWritable();
+    breakLayout(i, "truncate");
+    if (newSize < i.size) {
+      long keep = (newSize + bs - 1) / bs;
+      Extent last = i.extents.last();
+      if (last != null && last.fileEnd() > keep) {
+        for (Extent e : meta.unmap(i, keep, last.fileEnd() - keep)) {
+          deferFree(e.devBlock(), e.blockCount());
+        }
+      }
+      if (newSize % bs != 0) {
+        Extent e = i.extents.find(newSize / bs);
+        if (e != null && e.state() == ExtentState.WRITTEN) {
+          zeroDevice(e.devBlockAt(newSize / bs) * (long) bs + newSize % bs, bs - newSize % bs);
+        }
+      }
+    }
+    i.size = newSize;
+    long t = now();
+    i.mtimeNs = t;
+    i.ctimeNs = t;
+    mapChanged(i);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Attributes
+  // ------------------------------------------------------------------------------------------
+
+  private Stat stat(Inode i) {
+    long blocks = i.extents == null ? 0 : i.extents.mappedBlocks() * (bs / 512);
+    long size = i.isDir() ? bs : i.size;
+    return new Stat(i.ino, i.mode, i.nlink, i.uid, i.gid, i.rdev, size, blocks, bs, i.atimeNs,
+        i.mtimeNs, i.ctimeNs);
   }
 
   /** Returns the attributes of the inode at {@code path}. */
-  public Stat getattr(String path) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized Stat getattr(String path) {
+    return stat(lookup(path));
   }
 
   /** Returns the attributes of the inode open as {@code fh}. */
-  public Stat fgetattr(long fh) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized Stat fgetattr(long fh) {
+    return stat(handle(fh).inode);
   }
 
   /** Returns the target of the symlink at {@code path}. */
-  public String readlink(String path) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Creates a regular file, fifo, socket or device node. */
-  public void mknod(String path, int mode, long rdev, Caller caller) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Creates a directory. */
-  public void mkdir(String path, int mode, Caller caller) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Removes a non-directory name. */
-  public void unlink(String path) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Removes an empty directory. */
-  public void rmdir(String path) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Creates a symlink at {@code linkPath} pointing to {@code target}. */
-  public void symlink(String target, String linkPath, Caller caller) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Renames {@code from} to {@code to}, replacing {@code to} under POSIX rules. */
-  public void rename(String from, String to) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Creates a hard link {@code to} of the existing {@code from}. */
-  public void link(String from, String to) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized String readlink(String path) {
+    Inode i = lookup(path);
+    if (!i.isSymlink()) {
+      throw FsException.of(Errno.EINVAL, path + ": not a symlink");
+    }
+    return i.target;
   }
 
   /** Changes permission bits (and setuid/setgid/sticky). */
-  public void chmod(String path, int mode) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void chmod(String path, int mode) {
+    checkWritable();
+    Inode i = lookup(path);
+    i.mode = (i.mode & Inode.S_IFMT) | (mode & 07777);
+    i.ctimeNs = now();
+    meta.markDirty(i);
   }
 
   /** Changes owner and/or group; -1 leaves one unchanged. */
-  public void chown(String path, int uid, int gid) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Sets the size of the file at {@code path}. */
-  public void truncate(String path, long size) {
-    throw new UnsupportedOperationException("todo");
-  }
-
-  /** Sets the size of the file open as {@code fh}. */
-  public void ftruncate(long fh, long size) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void chown(String path, int uid, int gid) {
+    checkWritable();
+    Inode i = lookup(path);
+    if (uid != -1) {
+      i.uid = uid;
+    }
+    if (gid != -1) {
+      i.gid = gid;
+    }
+    i.ctimeNs = now();
+    meta.markDirty(i);
   }
 
   /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
-  public void utimens(String path, long atimeNs, long mtimeNs) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void utimens(String path, long atimeNs, long mtimeNs) {
+    checkWritable();
+    Inode i = lookup(path);
+    long t = now();
+    if (atimeNs != UTIME_OMIT) {
+      i.atimeNs = atimeNs == UTIME_NOW ? t : atimeNs;
+    }
+    if (mtimeNs != UTIME_OMIT) {
+      i.mtimeNs = mtimeNs == UTIME_NOW ? t : mtimeNs;
+    }
+    i.ctimeNs = t;
+    meta.markDirty(i);
   }
 
-  /** Opens an existing file with open(2) {@code flags}; returns the new file handle. */
-  public long open(String path, int flags, Caller caller) {
-    throw new UnsupportedOperationException("todo");
+  /** Sets the size of the file at {@code path}. */
+  public synchronized void truncate(String path, long size) {
+    setSize(lookup(path), size);
   }
 
-  /** Creates (or opens, if it exists) and opens a regular file; returns the new file handle. */
-  public long create(String path, int mode, int flags, Caller caller) {
-    throw new UnsupportedOperationException("todo");
+  /** Sets the size of the file open as {@code fh}. */
+  public synchronized void ftruncate(long fh, long size) {
+    setSize(handle(fh).inode, size);
   }
 
-  /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
-  public int read(long fh, ByteBuffer dst, long offset) {
-    throw new UnsupportedOperationException("todo");
+  // ------------------------------------------------------------------------------------------
+  // Namespace
+  // ------------------------------------------------------------------------------------------
+
+  private Inode createNode(Parent p, int mode, long rdev, Caller c) {
+    checkWritable();
+    if (child(p) != null) {
+      throw FsException.of(Errno.EEXIST, p.name + ": file exists");
+    }
+    int gid = c.gid();
+    int m = mode;
+    if ((p.dir.mode & Inode.S_ISGID) != 0) {
+      gid = p.dir.gid;
+      if ((m & Inode.S_IFMT) == Inode.S_IFDIR) {
+        m |= Inode.S_ISGID;
+      }
+    }
+    long t = now();
+    Inode i = meta.create(m, c.uid(), gid, rdev, t);
+    meta.addEntry(p.dir, p.name, i);
+    if (i.isDir()) {
+      p.dir.nlink++;
+    }
+    touchDir(p.dir, t);
+    return i;
   }
 
-  /** Writes {@code src} (position to limit) at byte {@code offset}; returns bytes written. */
-  public int write(long fh, ByteBuffer src, long offset) {
-    throw new UnsupportedOperationException("todo");
+  /** Creates a regular file, fifo, socket or device node. */
+  public synchronized void mknod(String path, int mode, long rdev, Caller caller) {
+    int type = mode & Inode.S_IFMT;
+    if (type == 0) {
+      type = Inode.S_IFREG;
+    }
+    if (type == Inode.S_IFDIR || type == Inode.S_IFLNK) {
+      throw FsException.of(Errno.EINVAL, "mknod of a directory or symlink");
+    }
+    createNode(parentOf(path), type | (mode & 07777), rdev, caller);
   }
 
-  /** Drops file handle {@code fh} (and its seal, if it holds one). */
-  public void release(long fh) {
-    throw new UnsupportedOperationException("todo");
+  /** Creates a directory. */
+  public synchronized void mkdir(String path, int mode, Caller caller) {
+    createNode(parentOf(path), Inode.S_IFDIR | (mode & 07777), 0, caller);
   }
 
-  /** Makes the file's data (and, unless {@code dataOnly}, metadata) durable. */
-  public void fsync(long fh, boolean dataOnly) {
-    throw new UnsupportedOperationException("todo");
+  /** Creates a symlink at {@code linkPath} pointing to {@code target}. */
+  public synchronized void symlink(String target, String linkPath, Caller caller) {
+    byte[] t = target.getBytes(StandardCharsets.UTF_8);
+    if (t.length >= PATH_MAX) {
+      throw FsException.of(Errno.ENAMETOOLONG, "symlink target too long");
+    }
+    Inode i = createNode(parentOf(linkPath), Inode.S_IFLNK | 0777, 0, caller);
+    meta.setTarget(i, target);
+    i.size = t.length;
+    meta.markDirty(i);
   }
 
-  /** Makes the directory's entries durable. */
-  public void fsyncdir(String path) {
-    throw new UnsupportedOperationException("todo");
+  /** Removes a non-directory name. */
+  public synchronized void unlink(String path) {
+    checkWritable();
+    Parent p = parentOf(path);
+    Inode i = child(p);
+    if (i == null) {
+      throw FsException.of(Errno.ENOENT, path + ": no such file");
+    }
+    if (i.isDir()) {
+      throw FsException.of(Errno.EISDIR, path + ": is a directory");
+    }
+    long t = now();
+    meta.removeEntry(p.dir, p.name);
+    touchDir(p.dir, t);
+    dropLink(i, t);
   }
 
-  /** fallocate(2) with Linux {@code mode} bits. */
-  public void fallocate(long fh, int mode, long offset, long length) {
-    throw new UnsupportedOperationException("todo");
+  private void dropLink(Inode i, long t) {
+    i.nlink--;
+    i.ctimeNs = t;
+    meta.markDirty(i);
+    maybeFreeInode(i);
   }
 
-  /** Returns filesystem counters. */
-  public StatFs statfs() {
-    throw new UnsupportedOperationException("todo");
+  /** Removes an empty directory. */
+  public synchronized void rmdir(String path) {
+    checkWritable();
+    Parent p = parentOf(path);
+    Inode i = child(p);
+    if (i == null) {
+      throw FsException.of(Errno.ENOENT, path + ": no such directory");
+    }
+    if (!i.isDir()) {
+      throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
+    }
+    if (!i.entries.isEmpty()) {
+      throw FsException.of(Errno.ENOTEMPTY, path + ": directory not empty");
+    }
+    long t = now();
+    meta.removeEntry(p.dir, p.name);
+    p.dir.nlink--;
+    touchDir(p.dir, t);
+    i.nlink = 0;
+    meta.markDirty(i);
+    freeInode(i);
+  }
+
+  /** Renames {@code from} to {@code to}, replacing {@code to} under POSIX rules. */
+  public synchronized void rename(String from, String to) {
+    checkWritable();
+    Parent src = parentOf(from);
+    Parent dst = parentOf(to);
+    Inode s = child(src);
+    if (s == null) {
+      throw FsException.of(Errno.ENOENT, from + ": no such file or directory");
+    }
+    Inode d = child(dst);
+    if (d == s) {
+      return;
+    }
+    if (s.isDir()) {
+      for (Inode a = dst.dir; ; a = meta.get(a.parent)) {
+        if (a == s) {
+          throw FsException.of(Errno.EINVAL, "cannot move a directory into itself");
+        }
+        if (a.ino == Metadata.ROOT_INO) {
+          break;
+        }
+      }
+    }
+    if (d != null) {
+      if (s.isDir() && !d.isDir()) {
+        throw FsException.of(Errno.ENOTDIR, to + ": not a directory");
+      }
+      if (!s.isDir() && d.isDir()) {
+        throw FsException.of(Errno.EISDIR, to + ": is a directory");
+      }
+      if (d.isDir() && !d.entries.isEmpty()) {
+        throw FsException.of(Errno.ENOTEMPTY, to + ": directory not empty");
+      }
+    }
+    long t = now();
+    if (d != null) {
+      meta.removeEntry(dst.dir, dst.name);
+      if (d.isDir()) {
+        dst.dir.nlink--;
+        d.nlink = 0;
+        meta.markDirty(d);
+        freeInode(d);
+      } else {
+        dropLink(d, t);
+      }
+    }
+    meta.removeEntry(src.dir, src.name);
+    meta.addEntry(dst.dir, dst.name, s);
+    if (s.isDir() && src.dir != dst.dir) {
+      src.dir.nlink--;
+      dst.dir.nlink++;
+    }
+    touchDir(src.dir, t);
+    touchDir(dst.dir, t);
+    s.ctimeNs = t;
+    meta.markDirty(s);
+  }
+
+  /** Creates a hard link {@code to} of the existing {@code from}. */
+  public synchronized void link(String from, String to) {
+    checkWritable();
+    Inode i = lookup(from);
+    if (i.isDir()) {
+      throw FsException.of(Errno.EPERM, from + ": hard link to a directory");
+    }
+    Parent p = parentOf(to);
+    if (child(p) != null) {
+      throw FsException.of(Errno.EEXIST, to + ": file exists");
+    }
+    long t = now();
+    meta.addEntry(p.dir, p.name, i);
+    i.nlink++;
+    i.ctimeNs = t;
+    meta.markDirty(i);
+    touchDir(p.dir, t);
   }
 
   /** Lists a directory, including "." and "..". */
-  public List<DirEntry> readdir(String path) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized List<DirEntry> readdir(String path) {
+    Inode d = lookup(path);
+    if (!d.isDir()) {
+      throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
+    }
+    List<DirEntry> out = new ArrayList<>(d.entries.size() + 2);
+    out.add(new DirEntry(".", d.ino, d.mode));
+    Inode parent = meta.get(d.parent);
+    out.add(new DirEntry("..", parent == null ? d.ino : parent.ino, Inode.S_IFDIR));
+    for (Map.Entry<String, Long> e : d.entries.entrySet()) {
+      Inode c = meta.get(e.getValue());
+      out.add(new DirEntry(e.getKey(), e.getValue(), c == null ? 0 : c.mode));
+    }
+    touchAtime(d);
+    return out;
   }
 
+  private void touchAtime(Inode i) {
+    if (readOnly) {
+      return;
+    }
+    long t = now();
+    if (i.atimeNs <= i.mtimeNs || i.atimeNs <= i.ctimeNs
+        || t - i.atimeNs > 24L * 3600 * 1_000_000_000L) {
+      i.atimeNs = t;
+      meta.markDirty(i);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Open files and data
+  // ------------------------------------------------------------------------------------------
+
+  private OpenFile newHandle(Inode i, int flags, Caller c) {
+    OpenFile of = new OpenFile(nextFh++, i, flags, c);
+    handles.put(of.fh, of);
+    i.openCount++;
+    return of;
+  }
+
+  private void dropHandle(OpenFile of) {
+    handles.remove(of.fh);
+    Inode i = of.inode;
+    if (i.holders != null && i.holders.remove(of.fh) != null) {
+      LOG.info("seal on inode {} released by handle {} ({} holders left)", i.ino, of.fh,
+          i.holderCount());
+    }
+    i.openCount--;
+    maybeFreeInode(i);
+  }
+
+  private long openHandle(Inode i, int flags, Caller c) {
+    OpenFile of = newHandle(i, flags, c);
+    if (i.isReg() && of.writable() && i.xattrs != null) {
+      byte[] v = i.xattrs.get(SEAL_ON_OPEN);
+      SealMode m = v == null ? null : SealMode.parse(new String(v, StandardCharsets.UTF_8).trim());
+      if (m != null) {
+        try {
+          checkSealPermission(of, c);
+          sealHandle(of, m, c);
+        } catch (FsException e) {
+          dropHandle(of);
+          throw e;
+        }
+      }
+    }
+    return of.fh;
+  }
+
+  /** Opens an existing file with open(2) {@code flags}; returns the new file handle. */
+  public synchronized long open(String path, int flags, Caller caller) {
+    Inode i = lookup(path);
+    if (i.isDir() && (flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
+      throw FsException.of(Errno.EISDIR, path + ": is a directory");
+    }
+    if ((flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
+      checkWritable();
+    }
+    return openHandle(i, flags, caller);
+  }
+
+  /** Creates (or opens, if it exists) and opens a regular file; returns the new file handle. */
+  public synchronized long create(String path, int mode, int flags, Caller caller) {
+    Parent p = parentOf(path);
+    Inode existing = child(p);
+    if (existing != null) {
+      if ((flags & OpenFile.O_EXCL) != 0) {
+        throw FsException.of(Errno.EEXIST, path + ": file exists");
+      }
+      return open(path, flags, caller);
+    }
+    int type = mode & Inode.S_IFMT;
+    Inode i = createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
+    return openHandle(i, flags, caller);
+  }
+
+  /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
+  public synchronized int read(long fh, ByteBuffer dst, long offset) {
+    OpenFile of = handle(fh);
+    Inode i = of.inode;
+    if (!i.isReg()) {
+      throw FsException.of(i.isDir() ? Errno.EISDIR : Errno.EINVAL, "not a regular file");
+    }
+    if (offset < 0) {
+      throw FsException.of(Errno.EINVAL, "negative offset");
+    }
+    if (offset >= i.size) {
+      return 0;
+    }
+    int len = (int) Math.min(dst.remaining(), i.size - offset);
+    long pos = offset;
+    long end = offset + len;
+    while (pos < end) {
+      long fb = pos / bs;
+      Extent e = i.extents.ceiling(fb);
+      if (e == null || e.fileBlock() > fb) {
+        long holeEnd = e == null ? end : Math.min(end, e.fileBlock() * bs);
+        zeroFill(dst, holeEnd - pos);
+        pos = holeEnd;
+        continue;
+      }
+      long to = Math.min(end, e.fileEnd() * bs);
+      int n = (int) (to - pos);
+      if (e.state() == ExtentState.UNWRITTEN) {
+        zeroFill(dst, n);
+      } else {
+        ByteBuffer part = dst.slice(dst.position(), n);
+        device.read(part, e.devBlockAt(fb) * (long) bs + pos % bs);
+        dst.position(dst.position() + n);
+      }
+      pos = to;
+    }
+    touchAtime(i);
+    return len;
+  }
+
+  /** Writes {@code src} (position to limit) at byte {@code offset}; returns bytes written. */
+  public synchronized int write(long fh, ByteBuffer src, long offset) {
+    OpenFile of = handle(fh);
+    Inode i = of.inode;
+    if (!of.writable()) {
+      throw FsException.of(Errno.EBADF, "handle not open for writing");
+    }
+    if (!i.isReg()) {
+      throw FsException.of(Errno.EINVAL, "not a regular file");
+    }
+    checkWritable();
+    int len = src.remaining();
+    if (len == 0) {
+      return 0;
+    }
+    if (offset < 0) {
+      throw FsException.of(Errno.EINVAL, "negative offset");
+    }
+    long end = offset + len;
+    if (end > MAX_FILE_BYTES) {
+      throw FsException.of(Errno.EFBIG, "file too large");
+    }
+    long fb0 = offset / bs;
+    long fbEnd = (end + bs - 1) / bs;
+    boolean extend = end > i.size;
+    boolean mapped = allWritten(i, fb0, fbEnd - fb0);
+    if (extend || !mapped) {
+      breakLayout(i, extend ? "extending write" : "allocating write");
+      if (!mapped) {
+        makeWritten(i, fb0, fbEnd, offset, end);
+      }
+    }
+    long pos = offset;
+    while (pos < end) {
+      long fb = pos / bs;
+      Extent e = i.extents.find(fb);
+      long to = Math.min(end, e.fileEnd() * bs);
+      int n = (int) (to - pos);
+      ByteBuffer part = src.slice(src.position(), n);
+      device.write(part, e.devBlockAt(fb) * (long) bs + pos % bs);
+      src.position(src.position() + n);
+      pos = to;
+    }
+    writtenSinceForce = true;
+    if (extend) {
+      i.size = end;
+      mapChanged(i);
+    }
+    long t = now();
+    i.mtimeNs = t;
+    i.ctimeNs = t;
+    meta.markDirty(i);
+    return len;
+  }
+
+  /** Drops file handle {@code fh} (and its seal, if it holds one). */
+  public synchronized void release(long fh) {
+    OpenFile of = handles.get(fh);
+    if (of != null) {
+      dropHandle(of);
+    }
+  }
+
+  /** Makes the file's data (and, unless {@code dataOnly}, metadata) durable. */
+  public synchronized void fsync(long fh, boolean dataOnly) {
+    handle(fh);
+    sync();
+  }
+
+  /** Makes the directory's entries durable. */
+  public synchronized void fsyncdir(String path) {
+    lookup(path);
+    sync();
+  }
+
+  private void sync() {
+    if (readOnly) {
+      return;
+    }
+    if (meta.hasPending()) {
+      commit(true);
+    } else if (writtenSinceForce) {
+      device.force();
+      writtenSinceForce = false;
+      allocatedSinceForce = false;
+    }
+  }
+
+  /** fallocate(2) with Linux {@code mode} bits. */
+  public synchronized void fallocate(long fh, int mode, long offset, long length) {
+    OpenFile of = handle(fh);
+    Inode i = of.inode;
+    if (!i.isReg()) {
+      throw FsException.of(i.isDir() ? Errno.EISDIR : Errno.ENODEV, "not a regular file");
+    }
+    breakLayout(i, "fallocate");
+    checkWritable();
+    if (!of.writable()) {
+      throw FsException.of(Errno.EBADF, "handle not open for writing");
+    }
+    if (offset < 0 || length <= 0) {
+      throw FsException.of(Errno.EINVAL, "bad range");
+    }
+    long end = offset + length;
+    if (end > MAX_FILE_BYTES || end < 0) {
+      throw FsException.of(Errno.EFBIG, "file too large");
+    }
+    boolean keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    int rest = mode & ~FALLOC_FL_KEEP_SIZE;
+    if (rest == FALLOC_FL_PUNCH_HOLE) {
+      if (!keep) {
+        throw FsException.of(Errno.EOPNOTSUPP, "punch hole needs keep-size");
+      }
+      punch(i, offset, end);
+    } else if (rest == FALLOC_FL_ZERO_RANGE) {
+      zeroRange(i, offset, end, keep);
+    } else if (rest == 0) {
+      allocateRange(i, offset, end, keep);
+    } else {
+      throw FsException.of(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
+    }
+    long t = now();
+    i.ctimeNs = t;
+    i.mtimeNs = t;
+    meta.markDirty(i);
+  }
+
+  private void allocateUnwritten(Inode i, long fileBlock, long fileEnd) {
+    List<long[]> holes = new ArrayList<>();
+    long holeBlocks = 0;
+    long fb = fileBlock;
+    while (fb < fileEnd) {
+      Extent e = i.extents.ceiling(fb);
+      long to = e == null ? fileEnd : Math.min(fileEnd, e.fileBlock());
+      if (to > fb) {
+        holes.add(new long[] {fb, to});
+        holeBlocks += to - fb;
+      }
+      if (e == null || e.fileBlock() >= fileEnd) {
+        break;
+      }
+      fb = e.fileEnd();
+    }
+    if (holeBlocks == 0) {
+      return;
+    }
+    List<Allocator.Run> runs = allocateData(goalFor(i, holes.get(0)[0]), holeBlocks);
+    int r = 0;
+    long used = 0;
+    for (long[] h : holes) {
+      long at = h[0];
+      while (at < h[1]) {
+        Allocator.Run run = runs.get(r);
+        long n = Math.min(h[1] - at, run.blockCount() - used);
+        meta.map(i, new Extent(at, run.devBlock() + used, n, ExtentState.UNWRITTEN));
+        at += n;
+        used += n;
+        if (used == run.blockCount()) {
+          r++;
+          used = 0;
+        }
+      }
+    }
+    mapChanged(i);
+  }
+
+  private void allocateRange(Inode i, long offset, long end, boolean keep) {
+    allocateUnwritten(i, offset / bs, (end + bs - 1) / bs);
+    if (!keep && end > i.size) {
+      i.size = end;
+      mapChanged(i);
+    }
+  }
+
+  /** Zeroes bytes {@code [from, to)} that lie inside one block of written data. */
+  private void zeroWrittenBytes(Inode i, long from, long to) {
+    if (to <= from) {
+      return;
+    }
+    Extent e = i.extents.find(from / bs);
+    if (e != null && e.state() == ExtentState.WRITTEN) {
+      zeroDevice(e.devBlockAt(from / bs) * (long) bs + from % bs, to - from);
+    }
+  }
+
+  private void punch(Inode i, long offset, long end) {
+    long first = (offset + bs - 1) / bs;
+    long last = end / bs;
+    if (first < last) {
+      for (Extent e : meta.unmap(i, first, last - first)) {
+        deferFree(e.devBlock(), e.blockCount());
+      }
+      mapChanged(i);
+      zeroWrittenBytes(i, offset, Math.min(end, first * bs));
+      zeroWrittenBytes(i, Math.max(offset, last * bs), end);
+    } else {
+      zeroWrittenBytes(i, offset, end);
+    }
+  }
+
+  private void zeroRange(Inode i, long offset, long end, boolean keep) {
+    long first = (offset + bs - 1) / bs;
+    long last = end / bs;
+    if (first < last) {
+      for (Extent e : i.extents.slice(first, last - first)) {
+        if (e.state() == ExtentState.WRITTEN) {
+          meta.map(i, new Extent(e.fileBlock(), e.devBlock(), e.blockCount(),
+              ExtentState.UNWRITTEN));
+        }
+      }
+      allocateUnwritten(i, first, last);
+      mapChanged(i);
+      zeroWrittenBytes(i, offset, Math.min(end, first * bs));
+      zeroWrittenBytes(i, Math.max(offset, last * bs), end);
+    } else {
+      zeroWrittenBytes(i, offset, end);
+    }
+    long edgeFrom = offset / bs;
+    long edgeTo = (end + bs - 1) / bs;
+    allocateUnwritten(i, edgeFrom, edgeTo);
+    if (!keep && end > i.size) {
+      i.size = end;
+      mapChanged(i);
+    }
+  }
+
+  /** Returns filesystem counters. */
+  public synchronized StatFs statfs() {
+    long total = sb.dataBlocks() - sb.reserveBlocks();
+    long free = Math.max(0, Math.min(total, availableBlocks() + pendingFreeBlocks));
+    long inodesTotal = 1L << 32;
+    return new StatFs(bs, total, free, inodesTotal, inodesTotal - meta.inodes.size(), NAME_MAX);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Extended attributes
+  // ------------------------------------------------------------------------------------------
+
   /** Sets an extended attribute; {@code flags} are XATTR_CREATE=1 / XATTR_REPLACE=2. */
-  public void setxattr(String path, String name, byte[] value, int flags) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void setxattr(String path, String name, byte[] value, int flags) {
+    Inode i = lookup(path);
+    if (!name.startsWith("user.")) {
+      throw FsException.of(Errno.EOPNOTSUPP, name + ": only user.* attributes are supported");
+    }
+    if (VIRTUAL_XATTRS.contains(name)) {
+      throw FsException.of(Errno.EPERM, name + " is read-only");
+    }
+    if (name.startsWith(SEALFS_XATTR_PREFIX)) {
+      if (!name.equals(SEAL_ON_OPEN)) {
+        throw FsException.of(Errno.EINVAL, name + ": unknown sealfs attribute");
+      }
+      if (!i.isReg() || SealMode.parse(new String(value, StandardCharsets.UTF_8).trim()) == null) {
+        throw FsException.of(Errno.EINVAL, SEAL_ON_OPEN + " takes strict, prepare or asis");
+      }
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
+      throw FsException.of(Errno.ERANGE, "attribute name too long");
+    }
+    checkWritable();
+    boolean exists = i.xattrs != null && i.xattrs.containsKey(name);
+    if ((flags & 1) != 0 && exists) {
+      throw FsException.of(Errno.EEXIST, name + " exists");
+    }
+    if ((flags & 2) != 0 && !exists) {
+      throw FsException.of(Errno.ENODATA, name + " does not exist");
+    }
+    meta.setXattr(i, name, value.clone());
+    i.ctimeNs = now();
+    meta.markDirty(i);
   }
 
   /** Returns an extended attribute's value (including sealfs' virtual ones). */
-  public byte[] getxattr(String path, String name) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized byte[] getxattr(String path, String name) {
+    Inode i = lookup(path);
+    if (VIRTUAL_XATTRS.contains(name)) {
+      return virtualXattr(i, name).getBytes(StandardCharsets.UTF_8);
+    }
+    byte[] v = i.xattrs == null ? null : i.xattrs.get(name);
+    if (v == null) {
+      throw FsException.of(Errno.ENODATA, name + ": no such attribute");
+    }
+    return v;
   }
 
   /** Lists extended attribute names (virtual ones are not listed). */
-  public List<String> listxattr(String path) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized List<String> listxattr(String path) {
+    Inode i = lookup(path);
+    return i.xattrs == null ? List.of() : new ArrayList<>(i.xattrs.keySet());
   }
 
   /** Removes an extended attribute. */
-  public void removexattr(String path, String name) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void removexattr(String path, String name) {
+    Inode i = lookup(path);
+    if (VIRTUAL_XATTRS.contains(name)) {
+      throw FsException.of(Errno.EPERM, name + " is read-only");
+    }
+    if (!name.startsWith("user.")) {
+      throw FsException.of(Errno.EOPNOTSUPP, name + ": only user.* attributes are supported");
+    }
+    checkWritable();
+    if (i.xattrs == null || !i.xattrs.containsKey(name)) {
+      throw FsException.of(Errno.ENODATA, name + ": no such attribute");
+    }
+    meta.removeXattr(i, name);
+    i.ctimeNs = now();
+    meta.markDirty(i);
+  }
+
+  private String virtualXattr(Inode i, String name) {
+    StringBuilder sb2 = new StringBuilder();
+    switch (name) {
+      case "user.sealfs.layout" -> {
+        if (i.isReg()) {
+          for (Extent e : i.extents.extents()) {
+            LayoutExtent le = toLayout(e);
+            if (sb2.length() > 0) {
+              sb2.append('\n');
+            }
+            sb2.append(le.logical()).append(' ').append(le.physical()).append(' ')
+                .append(le.length()).append(' ').append(le.stateName());
+          }
+        }
+      }
+      case "user.sealfs.seal" -> sb2.append(i.isSealed()
+          ? "sealed holders=" + i.holderCount() + " generation=" + i.generation : "unsealed");
+      case "user.sealfs.holders" -> {
+        if (i.holders != null) {
+          for (OpenFile h : i.holders.values()) {
+            if (sb2.length() > 0) {
+              sb2.append('\n');
+            }
+            sb2.append("handle=").append(h.fh).append(" pid=").append(h.sealPid)
+                .append(" uid=").append(h.sealUid).append(" mode=").append(h.sealMode.label())
+                .append(" since=").append(Instant.ofEpochMilli(h.sealSinceMs));
+          }
+        }
+      }
+      default -> sb2.append("path=").append(device.path()).append(" block_size=").append(bs);
+    }
+    return sb2.toString();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Seals
+  // ------------------------------------------------------------------------------------------
+
+  private LayoutExtent toLayout(Extent e) {
+    return new LayoutExtent(e.fileBlock() * bs, e.devBlock() * (long) bs,
+        e.blockCount() * bs, e.state() == ExtentState.UNWRITTEN ? LayoutExtent.UNWRITTEN : 0);
+  }
+
+  private void checkSealPermission(OpenFile of, Caller c) {
+    if (!c.isRoot() && c.uid() != of.inode.uid) {
+      throw FsException.of(Errno.EACCES, "only the owner or root may seal");
+    }
+    if (!of.writable()) {
+      throw FsException.of(Errno.EACCES, "sealing needs a handle open for writing");
+    }
   }
 
   /** SEALFS_IOC_SEAL: makes {@code fh} a holder with the given flags (SPEC 4.1). */
-  public SealResult seal(long fh, long flags, long offset, long length, long[] reserved,
-      Caller caller) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized SealResult seal(long fh, long flags, long offset, long length,
+      long[] reserved, Caller caller) {
+    OpenFile of = handle(fh);
+    if ((flags & (SEAL_PREPARE | SEAL_ASIS)) == (SEAL_PREPARE | SEAL_ASIS)) {
+      throw FsException.of(Errno.EINVAL, "prepare and asis together");
+    }
+    if ((flags & ~(SEAL_PREPARE | SEAL_ASIS)) != 0) {
+      throw FsException.of(Errno.EOPNOTSUPP, "unknown seal flags 0x" + Long.toHexString(flags));
+    }
+    if (offset != 0 || length != 0) {
+      throw FsException.of(Errno.EINVAL, "range seals are reserved: offset and length must be 0");
+    }
+    if (reserved != null) {
+      for (long r : reserved) {
+        if (r != 0) {
+          throw FsException.of(Errno.EINVAL, "reserved fields must be 0");
+        }
+      }
+    }
+    if (!of.inode.isReg()) {
+      throw FsException.of(Errno.EINVAL, "only regular files can be sealed");
+    }
+    checkSealPermission(of, caller);
+    SealMode mode = flags == SEAL_PREPARE ? SealMode.PREPARE
+        : flags == SEAL_ASIS ? SealMode.ASIS : SealMode.STRICT;
+    return sealHandle(of, mode, caller);
+  }
+
+  private SealResult sealHandle(OpenFile of, SealMode mode, Caller c) {
+    Inode i = of.inode;
+    if (i.holders != null && i.holders.containsKey(of.fh)) {
+      return new SealResult(i.generation, i.holderCount());
+    }
+    long blocks = (i.size + bs - 1) / bs;
+    switch (mode) {
+      case STRICT -> {
+        if (!allWritten(i, 0, blocks)) {
+          throw FsException.of(Errno.EPERM, "file has holes or unwritten extents");
+        }
+      }
+      case PREPARE -> {
+        if (!allWritten(i, 0, blocks)) {
+          breakLayout(i, "seal prepare");
+          checkWritable();
+          makeWritten(i, 0, blocks, 0, 0);
+        }
+      }
+      default -> {
+        // asis: freeze as is
+      }
+    }
+    if (i.holders == null) {
+      i.holders = new LinkedHashMap<>();
+    }
+    of.sealMode = mode;
+    of.sealPid = c.pid();
+    of.sealUid = c.uid();
+    of.sealSinceMs = System.currentTimeMillis();
+    i.holders.put(of.fh, of);
+    if (i.mapGroup > durableGroup) {
+      commit(true);
+    }
+    LOG.info("inode {} sealed ({}) by handle {} pid {}: generation {}, {} holders", i.ino,
+        mode.label(), of.fh, c.pid(), i.generation, i.holderCount());
+    return new SealResult(i.generation, i.holderCount());
   }
 
   /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
-  public void unseal(long fh) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized void unseal(long fh) {
+    OpenFile of = handle(fh);
+    Inode i = of.inode;
+    if (i.holders != null && i.holders.remove(fh) != null) {
+      of.sealMode = null;
+      LOG.info("inode {} unsealed by handle {} ({} holders left)", i.ino, fh, i.holderCount());
+    }
   }
 
   /** SEALFS_IOC_STATUS for handle {@code fh}. */
-  public SealStatus sealStatus(long fh) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized SealStatus sealStatus(long fh) {
+    OpenFile of = handle(fh);
+    Inode i = of.inode;
+    boolean mine = i.holders != null && i.holders.containsKey(fh);
+    return new SealStatus(i.isSealed(), mine, i.holderCount(), i.generation,
+        i.isReg() ? i.size : 0, bs);
   }
 
   /** SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}. */
-  public LayoutPage layout(long fh, long start) {
-    throw new UnsupportedOperationException("todo");
+  public synchronized LayoutPage layout(long fh, long start) {
+    Inode i = handle(fh).inode;
+    if (!i.isReg()) {
+      throw FsException.of(Errno.EINVAL, "not a regular file");
+    }
+    List<LayoutExtent> out = new ArrayList<>();
+    long fb = Math.max(0, start) / bs;
+    Extent e = i.extents.ceiling(fb);
+    long next = Math.max(0, start);
+    while (e != null && out.size() < LayoutPage.MAX_EXTENTS) {
+      Extent part = e.fileBlock() < fb ? e.slice(fb, e.fileEnd()) : e;
+      out.add(toLayout(part));
+      next = part.fileEnd() * bs;
+      e = i.extents.ceiling(part.fileEnd());
+    }
+    return new LayoutPage(i.generation, next, e == null, i.isSealed(), bs, i.size, out);
   }
 
-  /** Commits, checkpoints and closes the device (unmount). */
+  // ------------------------------------------------------------------------------------------
+  // Commit, checkpoint, close
+  // ------------------------------------------------------------------------------------------
+
+  /** Commits the running group; with {@code durable}, forces the device after it. */
+  private void commit(boolean durable) {
+    if (readOnly || stuck != null) {
+      return;
+    }
+    if (meta.hasPending()) {
+      Metadata.Group g = meta.drainGroup();
+      long bytes = Journal.groupBytes(g);
+      if (!journal.fits(bytes)) {
+        checkpointOrStick();
+        return;
+      }
+      if (allocatedSinceForce) {
+        device.force();
+        allocatedSinceForce = false;
+      }
+      journal.append(g);
+      groupNumber++;
+      writtenSinceForce = true;
+    }
+    if (durable || pendingFreeBlocks > 0) {
+      device.force();
+      writtenSinceForce = false;
+      allocatedSinceForce = false;
+      durableGroup = groupNumber;
+      releasePendingFrees();
+    }
+  }
+
+  private void checkpointOrStick() {
+    try {
+      checkpoint();
+    } catch (FsException e) {
+      stuck = e;
+      LOG.error("cannot checkpoint metadata, refusing further changes: {}", e.getMessage());
+      throw new FsException(Errno.ENOSPC, "metadata full: " + e.getMessage());
+    }
+  }
+
+  /** Writes the whole state as a new checkpoint and empties the journal. */
+  private void checkpoint() {
+    if (readOnly) {
+      return;
+    }
+    long used = alloc.totalBlocks() - alloc.freeBlocks() - checkpointBlocks();
+    byte[] blob = meta.snapshot(used);
+    long n = Checkpoint.blocksFor(blob.length, bs);
+    List<Allocator.Run> runs = alloc.allocateAll(sb.dataStart(), n);
+    if (runs == null || runs.size() > Superblock.maxRuns(bs)) {
+      if (runs != null) {
+        for (Allocator.Run r : runs) {
+          alloc.free(r.devBlock(), r.blockCount());
+        }
+      }
+      throw FsException.of(Errno.ENOSPC, "no room for a metadata checkpoint of " + n + " blocks");
+    }
+    long newSeq = sb.seq() + 1;
+    Checkpoint.write(device, bs, newSeq, blob, runs);
+    device.force();
+    long newJournalSeq = journal.nextSeq() + 1;
+    Superblock next = sb.withCheckpoint(newJournalSeq, blob.length,
+        Codec.crc32c(blob, 0, blob.length), runs);
+    device.write(ByteBuffer.wrap(next.encode()), (next.seq() % 2) * (long) bs);
+    device.force();
+    for (Allocator.Run r : sb.checkpointRuns()) {
+      alloc.free(r.devBlock(), r.blockCount());
+    }
+    sb = next;
+    releasePendingFrees();
+    meta.discardGroup();
+    journal.reset(newJournalSeq);
+    groupNumber++;
+    durableGroup = groupNumber;
+    writtenSinceForce = false;
+    allocatedSinceForce = false;
+    LOG.debug("checkpoint {}: {} bytes in {} blocks", next.seq(), blob.length, n);
+  }
+
+  private void commitLoop() {
+    while (true) {
+      try {
+        Thread.sleep(COMMIT_INTERVAL_MS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        try {
+          commit(false);
+          if (journal.usedBytes() > journal.capacityBytes() / 2) {
+            checkpoint();
+          }
+        } catch (Throwable t) {
+          LOG.error("background commit failed: {}", t.toString());
+        }
+      }
+    }
+  }
+
+  /** Opens a filesystem for fsck's repair pass (a normal writable open). */
+  static SealFs openForRepair(Path devicePath) {
+    return open(devicePath, false);
+  }
+
+  /**
+   * fsck repair: drops entries naming missing inodes, links unreachable inodes into
+   * /lost+found, and sets every link count to what the entries say.
+   */
+  synchronized void repairNames() {
+    long t = now();
+    Map<Long, Long> refs = new HashMap<>();
+    for (Inode d : new ArrayList<>(meta.inodes.values())) {
+      if (!d.isDir()) {
+        continue;
+      }
+      for (Map.Entry<String, Long> e : new ArrayList<>(d.entries.entrySet())) {
+        if (meta.get(e.getValue()) == null) {
+          meta.removeEntry(d, e.getKey());
+          touchDir(d, t);
+        } else {
+          refs.merge(e.getValue(), 1L, Long::sum);
+        }
+      }
+    }
+    List<Inode> lost = new ArrayList<>();
+    for (Inode i : meta.inodes.values()) {
+      if (i.ino != Metadata.ROOT_INO && refs.getOrDefault(i.ino, 0L) == 0 && i.nlink > 0) {
+        lost.add(i);
+      }
+    }
+    if (!lost.isEmpty()) {
+      Parent lf = new Parent(root(), "lost+found");
+      Inode dir = child(lf);
+      if (dir == null) {
+        dir = createNode(lf, Inode.S_IFDIR | 0700, 0, Caller.ROOT);
+      }
+      for (Inode i : lost) {
+        meta.addEntry(dir, "#" + i.ino, i);
+        touchDir(dir, t);
+      }
+    }
+    Map<Long, Long> names = new HashMap<>();
+    Map<Long, Long> subdirs = new HashMap<>();
+    for (Inode d : meta.inodes.values()) {
+      if (d.isDir()) {
+        for (Long c : d.entries.values()) {
+          names.merge(c, 1L, Long::sum);
+          Inode ci = meta.get(c);
+          if (ci != null && ci.isDir()) {
+            subdirs.merge(d.ino, 1L, Long::sum);
+          }
+        }
+      }
+    }
+    for (Inode i : meta.inodes.values()) {
+      long want = i.isDir() ? 2 + subdirs.getOrDefault(i.ino, 0L) : names.getOrDefault(i.ino, 0L);
+      if (i.nlink != want && (i.ino == Metadata.ROOT_INO || names.containsKey(i.ino))) {
+        i.nlink = want;
+        i.ctimeNs = t;
+        meta.markDirty(i);
+      }
+    }
+    meta.relinkParents();
+  }
+
+  /** Commits everything durably now (used by tests and the unmount path). */
+  public synchronized void syncAll() {
+    sync();
+  }
+
+  /** Commits, checkpoints and closes the device (unmount). Idempotent. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("todo");
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      try {
+        if (!readOnly && stuck == null) {
+          commit(true);
+          checkpoint();
+        }
+      } finally {
+        closed = true;
+        device.close();
+      }
+    }
+    if (committer != null) {
+      committer.interrupt();
+    }
   }
 }

@@ -1,0 +1,104 @@
+package dev.sealfs.core;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.TreeMap;
+
+/**
+ * One in-memory inode: attributes plus, by type, an extent map (regular files), entries
+ * (directories) or a target (symlinks), extended attributes, and the runtime state of opens and
+ * seal holders. Guarded by the filesystem lock.
+ */
+final class Inode {
+  /** File type mask. */
+  static final int S_IFMT = 0170000;
+  /** Directory type. */
+  static final int S_IFDIR = 0040000;
+  /** Regular file type. */
+  static final int S_IFREG = 0100000;
+  /** Symlink type. */
+  static final int S_IFLNK = 0120000;
+  /** Set-group-id bit. */
+  static final int S_ISGID = 02000;
+
+  /** The inode number (stable, never reused while the filesystem lives). */
+  final long ino;
+  /** Type and permission bits. */
+  int mode;
+  /** Owner. */
+  int uid;
+  /** Group. */
+  int gid;
+  /** Hard link count (directories: 2 + subdirectories). */
+  long nlink;
+  /** Device number of a device node. */
+  long rdev;
+  /** Size in bytes. */
+  long size;
+  /** Access time, ns. */
+  long atimeNs;
+  /** Modification time, ns. */
+  long mtimeNs;
+  /** Change time, ns. */
+  long ctimeNs;
+  /** Block-map generation: changes with every change of the block map. */
+  long generation;
+  /** The block map of a regular file; null for other types. */
+  final ExtentMap extents;
+  /** Name to inode number, for directories; null for other types. */
+  final HashMap<String, Long> entries;
+  /** The parent directory's inode number, for directories. */
+  long parent;
+  /** Symlink target, for symlinks. */
+  String target;
+  /** Extended attributes (real ones only), created on first use. */
+  TreeMap<String, byte[]> xattrs;
+  /** Open file handles on this inode. */
+  int openCount;
+  /** Seal holders by file handle, in sealing order; created on first seal. */
+  LinkedHashMap<Long, OpenFile> holders;
+  /** Journal group number of this inode's last block-map change (for durable seals). */
+  long mapGroup;
+
+  /** Creates an inode of the type given by {@code mode}. */
+  Inode(long ino, int mode) {
+    this.ino = ino;
+    this.mode = mode;
+    int type = mode & S_IFMT;
+    this.extents = type == S_IFREG ? new ExtentMap() : null;
+    this.entries = type == S_IFDIR ? new HashMap<>() : null;
+  }
+
+  /** Returns true for a directory. */
+  boolean isDir() {
+    return (mode & S_IFMT) == S_IFDIR;
+  }
+
+  /** Returns true for a regular file. */
+  boolean isReg() {
+    return (mode & S_IFMT) == S_IFREG;
+  }
+
+  /** Returns true for a symlink. */
+  boolean isSymlink() {
+    return (mode & S_IFMT) == S_IFLNK;
+  }
+
+  /** Returns true if any handle holds a seal on this inode. */
+  boolean isSealed() {
+    return holders != null && !holders.isEmpty();
+  }
+
+  /** Returns the number of seal holders. */
+  int holderCount() {
+    return holders == null ? 0 : holders.size();
+  }
+
+  /** Returns the extended attributes map, creating it if needed. */
+  TreeMap<String, byte[]> xattrs() {
+    if (xattrs == null) {
+      xattrs = new TreeMap<>();
+    }
+    return xattrs;
+  }
+}
