@@ -1132,14 +1132,23 @@ public final class SealFs implements AutoCloseable {
     }
   }
 
-  /** Zeroes bytes {@code [from, to)} that lie inside one block of written data. */
+  /** Zeroes on the device the bytes of {@code [from, to)} that lie in written extents. */
   private void zeroWrittenBytes(Inode i, long from, long to) {
-    if (to <= from) {
-      return;
-    }
-    Extent e = i.extents.find(from / bs);
-    if (e != null && e.state() == ExtentState.WRITTEN) {
-      zeroDevice(e.devBlockAt(from / bs) * (long) bs + from % bs, to - from);
+    long pos = from;
+    while (pos < to) {
+      Extent e = i.extents.ceiling(pos / bs);
+      if (e == null) {
+        return;
+      }
+      long start = Math.max(pos, e.fileBlock() * bs);
+      long stop = Math.min(to, e.fileEnd() * bs);
+      if (start >= to) {
+        return;
+      }
+      if (e.state() == ExtentState.WRITTEN) {
+        zeroDevice(e.devBlockAt(start / bs) * (long) bs + start % bs, stop - start);
+      }
+      pos = stop;
     }
   }
 
@@ -1598,6 +1607,15 @@ public final class SealFs implements AutoCloseable {
   /** Commits everything durably now (used by tests and the unmount path). */
   public synchronized void syncAll() {
     sync();
+  }
+
+  /** Simulates a daemon crash: closes the device without committing anything (tests). */
+  synchronized void crashForTest() {
+    closed = true;
+    device.close();
+    if (committer != null) {
+      committer.interrupt();
+    }
   }
 
   /** Commits, checkpoints and closes the device (unmount). Idempotent. */

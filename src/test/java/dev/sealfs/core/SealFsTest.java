@@ -1,0 +1,232 @@
+package dev.sealfs.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The core without FUSE: files, persistence, crash recovery and the seal rules. */
+class SealFsTest {
+  private static final Caller ME = new Caller(1000, 1000, 42);
+  private static final int O_RDWR = 2;
+
+  @TempDir Path dir;
+
+  private Path image(int blockSize, long size) {
+    Path img = dir.resolve("fs.img");
+    Mkfs.run(img, size, blockSize, true, false);
+    return img;
+  }
+
+  private static byte[] pattern(int len, int seed) {
+    byte[] b = new byte[len];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static void write(SealFs fs, long fh, byte[] data, long off) {
+    assertEquals(data.length, fs.write(fh, ByteBuffer.wrap(data), off));
+  }
+
+  private static byte[] read(SealFs fs, long fh, long off, int len) {
+    ByteBuffer b = ByteBuffer.allocate(len);
+    int n = fs.read(fh, b, off);
+    return Arrays.copyOf(b.array(), n);
+  }
+
+  private static Errno errno(Runnable r) {
+    return assertThrows(FsException.class, r::run).errno();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1024, 4096, 65536})
+  void dataSurvivesUnmountAndMount(int bs) {
+    Path img = image(bs, 32L << 20);
+    byte[] data = pattern(300_000, bs);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.mkdir("/d", 0755, ME);
+      long fh = fs.create("/d/f", 0644, O_RDWR, ME);
+      write(fs, fh, data, 12345);
+      fs.setxattr("/d/f", "user.k", "v".getBytes(), 0);
+      fs.symlink("f", "/d/l", ME);
+      fs.link("/d/f", "/d/g");
+      fs.release(fh);
+    }
+    try (SealFs fs = SealFs.open(img, false)) {
+      long fh = fs.open("/d/g", 0, ME);
+      assertArrayEquals(data, read(fs, fh, 12345, data.length));
+      assertArrayEquals(new byte[12345], read(fs, fh, 0, 12345));
+      assertEquals(2, fs.getattr("/d/f").nlink());
+      assertEquals(1000, fs.getattr("/d/f").uid());
+      assertEquals("f", fs.readlink("/d/l"));
+      assertArrayEquals("v".getBytes(), fs.getxattr("/d/f", "user.k"));
+      fs.release(fh);
+    }
+  }
+
+  @Test
+  void fsyncedDataSurvivesACrash() {
+    Path img = image(4096, 32L << 20);
+    byte[] data = pattern(50_000, 7);
+    SealFs fs = SealFs.open(img, false);
+    long fh = fs.create("/a", 0644, O_RDWR, ME);
+    write(fs, fh, data, 0);
+    fs.fsync(fh, false);
+    fs.crashForTest();
+    try (SealFs again = SealFs.open(img, false)) {
+      long h = again.open("/a", 0, ME);
+      assertArrayEquals(data, read(again, h, 0, data.length));
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, Fsck.run(img, false, new PrintStream(out), new PrintStream(out)), out::toString);
+  }
+
+  @Test
+  void sparseFilesUseNoSpaceAndTruncateFrees() {
+    Path img = image(4096, 64L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long free0 = fs.statfs().freeBlocks();
+      long fh = fs.create("/s", 0644, O_RDWR, ME);
+      fs.ftruncate(fh, 1L << 30);
+      write(fs, fh, new byte[] {1}, (1L << 30) - 1);
+      assertEquals(8, fs.getattr("/s").blocks512());
+      write(fs, fh, new byte[1 << 20], 0);
+      assertEquals(free0 - 257, fs.statfs().freeBlocks());
+      fs.ftruncate(fh, 0);
+      assertEquals(free0, fs.statfs().freeBlocks());
+      assertEquals(0, fs.getattr("/s").blocks512());
+    }
+  }
+
+  @Test
+  void punchAndZeroRangeReadZeros() {
+    Path img = image(4096, 32L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long fh = fs.create("/p", 0644, O_RDWR, ME);
+      byte[] data = pattern(65536, 3);
+      write(fs, fh, data, 0);
+      fs.fallocate(fh, SealFs.FALLOC_FL_PUNCH_HOLE | SealFs.FALLOC_FL_KEEP_SIZE, 1000, 10000);
+      fs.fallocate(fh, SealFs.FALLOC_FL_ZERO_RANGE, 30000, 5000);
+      byte[] want = data.clone();
+      Arrays.fill(want, 1000, 11000, (byte) 0);
+      Arrays.fill(want, 30000, 35000, (byte) 0);
+      assertArrayEquals(want, read(fs, fh, 0, 65536));
+      assertEquals(65536, fs.getattr("/p").size());
+    }
+  }
+
+  @Test
+  void sealRefusesEveryMapChangeAndAllowsInPlaceWrites() {
+    Path img = image(4096, 32L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long fh = fs.create("/f", 0644, O_RDWR, ME);
+      fs.ftruncate(fh, 40960);
+      assertEquals(Errno.EPERM, errno(() -> fs.seal(fh, 0, 0, 0, null, ME)));
+      SealResult r = fs.seal(fh, SealFs.SEAL_PREPARE, 0, 0, null, ME);
+      assertEquals(1, r.holders());
+      assertEquals(r, fs.seal(fh, SealFs.SEAL_PREPARE, 0, 0, null, ME));
+      assertEquals(Errno.ETXTBSY, errno(() -> fs.ftruncate(fh, 40960)));
+      assertEquals(Errno.ETXTBSY, errno(() -> fs.truncate("/f", 0)));
+      for (int mode : new int[] {0, 1, 3, 0x10, 0x11, 0x8, 0x20}) {
+        assertEquals(Errno.ETXTBSY, errno(() -> fs.fallocate(fh, mode, 0, 4096)));
+      }
+      assertEquals(Errno.ETXTBSY, errno(() -> write(fs, fh, new byte[10], 40955)));
+      assertEquals(40960, fs.getattr("/f").size());
+      write(fs, fh, pattern(4096, 1), 4096);
+      assertEquals(r.generation(), fs.sealStatus(fh).generation());
+      LayoutPage page = fs.layout(fh, 0);
+      assertTrue(page.last() && page.sealed());
+      assertEquals(40960, page.extents().stream().mapToLong(LayoutExtent::length).sum());
+      assertEquals(Errno.EINVAL, errno(() -> fs.seal(fh, 3, 0, 0, null, ME)));
+      assertEquals(Errno.EOPNOTSUPP, errno(() -> fs.seal(fh, 4, 0, 0, null, ME)));
+      assertEquals(Errno.EINVAL, errno(() -> fs.seal(fh, 0, 1, 0, null, ME)));
+      assertEquals(Errno.EACCES, errno(() -> fs.seal(fh, 0, 0, 0, null, new Caller(7, 7, 1))));
+      fs.unseal(fh);
+      fs.ftruncate(fh, 0);
+      assertTrue(fs.sealStatus(fh).generation() > r.generation());
+    }
+  }
+
+  @Test
+  void sealedOrphanKeepsItsBlocksUntilRelease() {
+    Path img = image(4096, 32L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long free0 = fs.statfs().freeBlocks();
+      long fh = fs.create("/o", 0644, O_RDWR, ME);
+      write(fs, fh, pattern(1 << 20, 5), 0);
+      fs.seal(fh, 0, 0, 0, null, ME);
+      fs.unlink("/o");
+      fs.syncAll();
+      assertEquals(free0 - 256, fs.statfs().freeBlocks());
+      long other = fs.create("/fill", 0644, O_RDWR, ME);
+      Errno e = null;
+      for (long off = 0; e == null; off += 1 << 20) {
+        try {
+          write(fs, other, new byte[1 << 20], off);
+        } catch (FsException x) {
+          e = x.errno();
+        }
+      }
+      assertEquals(Errno.ENOSPC, e);
+      assertArrayEquals(pattern(1 << 20, 5), read(fs, fh, 0, 1 << 20));
+      fs.release(fh);
+      fs.release(other);
+      fs.unlink("/fill");
+      fs.syncAll();
+      assertEquals(free0, fs.statfs().freeBlocks());
+    }
+  }
+
+  @Test
+  void foreignAndDamagedImagesAreRefusedWithOneLine() throws Exception {
+    Path junk = dir.resolve("junk.img");
+    Files.write(junk, new byte[1 << 20]);
+    FsException e = assertThrows(FsException.class, () -> SealFs.open(junk, false));
+    assertTrue(e.getMessage().contains("not a sealfs filesystem"), e.getMessage());
+    Path img = image(4096, 16L << 20);
+    assertThrows(FsException.class, () -> Mkfs.run(img, 0, 4096, false, false));
+    byte[] all = Files.readAllBytes(img);
+    all[100] ^= 1;
+    all[4096 + 100] ^= 1;
+    Files.write(img, all);
+    FsException d = assertThrows(FsException.class, () -> SealFs.open(img, false));
+    assertEquals(Errno.EUCLEAN, d.errno());
+    assertTrue(!d.getMessage().contains("\n"));
+  }
+
+  @Test
+  void renameFollowsPosixRules() {
+    Path img = image(4096, 16L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.mkdir("/a", 0755, ME);
+      fs.mkdir("/a/b", 0755, ME);
+      fs.mkdir("/c", 0755, ME);
+      fs.release(fs.create("/c/x", 0644, O_RDWR, ME));
+      fs.release(fs.create("/f", 0644, O_RDWR, ME));
+      assertEquals(Errno.EINVAL, errno(() -> fs.rename("/a", "/a/b/z")));
+      assertEquals(Errno.ENOTEMPTY, errno(() -> fs.rename("/a", "/c")));
+      assertEquals(Errno.ENOTDIR, errno(() -> fs.rename("/a", "/f")));
+      assertEquals(Errno.EISDIR, errno(() -> fs.rename("/f", "/a")));
+      assertEquals(4, fs.getattr("/").nlink());
+      fs.rename("/a/b", "/c/b");
+      assertEquals(2, fs.getattr("/a").nlink());
+      assertEquals(3, fs.getattr("/c").nlink());
+      fs.rename("/f", "/c/x");
+      assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/f")));
+      assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir("/" + "n".repeat(256), 0755, ME)));
+      fs.mkdir("/" + "n".repeat(255), 0755, ME);
+    }
+  }
+}
