@@ -98,11 +98,10 @@ public final class FuseMount implements AutoCloseable {
         "subtype=sealfs", "default_permissions", "use_ino", "hard_remove", "attr_timeout=0");
   }
 
-  /** Returns the default options as the help text shows them. */
-  public static String defaultOptionsText() {
-    return "-s -o big_writes,max_write=131072,fsname=<abs device path>,subtype=sealfs,"
-        + "default_permissions,use_ino,hard_remove,attr_timeout=0";
-  }
+  /** The default options as the help text shows them. */
+  public static final String DEFAULT_OPTIONS_TEXT = "-s -o big_writes,max_write=131072,"
+      + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,hard_remove,"
+      + "attr_timeout=0";
 
   /** Escapes commas and backslashes for libfuse's -o parser. */
   static String escapeOption(String s) {

@@ -150,6 +150,34 @@ class FuseMountLifecycleTest {
     }
   }
 
+  @Test
+  void sigtermUnmountsAndClosesTheFilesystem() throws Exception {
+    Path mnt = Files.createDirectory(tmp.resolve("sig")).toRealPath();
+    Path out = tmp.resolve("managed.log");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        TinyFs.class.getName(), mnt.toString(), "--managed").redirectErrorStream(true)
+        .redirectOutput(out.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!readQuietly(out).contains("mounted") && System.nanoTime() < deadline) {
+        assertTrue(p.isAlive(), () -> readQuietly(out));
+        Thread.sleep(50);
+      }
+      assertTrue(MountInfo.isMounted(mnt), readQuietly(out));
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS), "daemon did not exit on SIGTERM");
+      assertFalse(MountInfo.isMounted(mnt), "still mounted after SIGTERM");
+      assertTrue(readQuietly(out).contains("closed"), readQuietly(out));
+    } finally {
+      p.destroyForcibly();
+      if (MountInfo.isMounted(mnt)) {
+        new ProcessBuilder("fusermount3", "-uz", mnt.toString()).start().waitFor(10,
+            TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** Returns a file's text or "". */
   private static String readQuietly(Path p) {
     try {

@@ -123,10 +123,24 @@ public final class TinyFs extends FuseStubFS {
     stat.st_size.set(size);
   }
 
-  /** Mounts a TinyFs at args[0] in the foreground until killed (for the stale-mount test). */
-  public static void main(String[] args) {
+  /**
+   * Mounts a TinyFs at args[0] until unmounted or killed: raw fuse_main_real (stale-mount test),
+   * or with "--managed" through FuseMount with its shutdown hook (signal test), printing
+   * "mounted" once live and "closed" when FuseMount closes the filesystem.
+   */
+  public static void main(String[] args) throws Exception {
     Path mnt = Paths.get(args[0]);
     TinyFs fs = new TinyFs();
-    fs.fuseMain(FuseMount.fuseArgs(mnt, Paths.get("/tiny"), List.of(), false));
+    String[] argv = FuseMount.fuseArgs(mnt, Paths.get("/tiny"), List.of(), false);
+    if (args.length < 2) {
+      fs.fuseMain(argv);
+      return;
+    }
+    FuseMount m = new FuseMount(fs::fuseMain, () -> System.out.println("closed"), mnt, argv,
+        null);
+    m.start();
+    System.out.println("mounted");
+    m.awaitExit();
+    m.close();
   }
 }
