@@ -25,7 +25,7 @@ public final class Sizes implements CommandLine.ITypeConverter<Long> {
     String u = t.toUpperCase(Locale.ROOT);
     if (u.endsWith("IB")) {
       u = u.substring(0, u.length() - 2);
-    } else if (u.endsWith("B") && u.length() > 1 && !Character.isDigit(u.charAt(u.length() - 2))) {
+    } else if (u.endsWith("B")) {
       u = u.substring(0, u.length() - 1);
     }
     int shift = 0;
