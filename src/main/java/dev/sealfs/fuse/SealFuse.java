@@ -37,6 +37,12 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code flag_nullpath_ok} and {@code flag_utime_omit_ok} in the native operations struct, so
  * operations on unlinked-but-open files arrive with a null path and their file handle, and
  * {@code utimens} receives UTIME_NOW / UTIME_OMIT.
+ *
+ * <p>Known libfuse 2.9 limit (hard_remove): a plain {@code fstat} of an unlinked-but-open file
+ * gets ENOENT, because the kernel sends that GETATTR without a file handle and libfuse cannot
+ * build a path for a nameless node. Ops that carry the handle (read, write, ftruncate,
+ * fallocate, fsync, ioctl, release, lseek(SEEK_END)'s getattr) work and arrive here with a null
+ * path.
  */
 public final class SealFuse extends FuseStubFS {
 
