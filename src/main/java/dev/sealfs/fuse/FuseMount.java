@@ -1,0 +1,450 @@
+package dev.sealfs.fuse;
+
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.SealFs;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live mount of one {@link SealFs}: preflight checks, the libfuse loop on its own thread, and
+ * a bounded, idempotent unmount that also runs from a JVM shutdown hook (SIGTERM, SIGINT).
+ *
+ * <p>Lifecycle: {@link #mount} returns only once the mount shows up in /proc/self/mountinfo.
+ * {@link #close} runs {@code fusermount3 -u} (falling back to {@code -uz}), waits for the loop
+ * (bounded), then closes the filesystem (flush and checkpoint). jnr-fuse's own mount() and its
+ * shutdown hook (a lazy {@code fusermount -u -z}) are not used: this class calls
+ * {@code fuse_main_real} itself.
+ */
+public final class FuseMount implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+
+  /** How long {@link #mount} waits for the mount to appear. */
+  static final long MOUNT_TIMEOUT_MS = 30_000;
+  /** How long a busy mount is retried with a plain unmount before a lazy one. */
+  static final long UNMOUNT_RETRY_MS = 3_000;
+  /** How long {@link #close} waits for the libfuse loop to end. */
+  static final long LOOP_JOIN_MS = 10_000;
+  /** How long one fusermount3 run may take. */
+  private static final long FUSERMOUNT_TIMEOUT_MS = 10_000;
+  /** The FUSE device the kernel module provides. */
+  private static final Path DEV_FUSE = Paths.get("/dev/fuse");
+  /** Where the kernel lists FUSE connections (needs the fusectl filesystem mounted). */
+  private static final Path FUSE_CONNECTIONS = Paths.get("/sys/fs/fuse/connections");
+
+  /** Runs libfuse's main loop with an argv; returns its exit status. */
+  @FunctionalInterface
+  interface FuseMain {
+    /** Mounts, serves until unmounted, and returns fuse_main_real's status. */
+    int run(String[] args);
+  }
+
+  /** The libfuse entry point this mount runs. */
+  private final FuseMain fuseMain;
+  /** What to close after the loop has ended (the filesystem). */
+  private final AutoCloseable onClose;
+  /** The canonical mount point. */
+  private final Path mountpoint;
+  /** The argv handed to fuse_main_real. */
+  private final String[] args;
+  /** The pid file to write before mounting and remove after, or null. */
+  private final Path pidFile;
+  /** The thread running the libfuse loop. */
+  private final Thread loopThread;
+  /** The shutdown hook that unmounts. */
+  private final Thread shutdownHook;
+  /** fuse_main_real's status once it has returned. */
+  private volatile int loopStatus = Integer.MIN_VALUE;
+  /** The loop's unexpected failure, if any. */
+  private volatile Throwable loopFailure;
+  /** The mount as the kernel lists it, once it is live. */
+  private volatile MountInfo mountInfo;
+  /** True once {@link #close} has started. */
+  private boolean closed;
+
+  /** Creates a mount that is not yet started. */
+  FuseMount(FuseMain fuseMain, AutoCloseable onClose, Path mountpoint, String[] args,
+      Path pidFile) {
+    this.fuseMain = fuseMain;
+    this.onClose = onClose;
+    this.mountpoint = mountpoint;
+    this.args = args.clone();
+    this.pidFile = pidFile;
+    this.loopThread = new Thread(this::loop, "sealfs-fuse-loop");
+    this.shutdownHook = new Thread(this::close, "sealfs-unmount");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // options
+
+  /** Returns the default -o options for a mount of {@code device} (CONTEXT.md "Mount defaults"). */
+  public static List<String> defaultOptions(Path device) {
+    return List.of("big_writes", "max_write=131072",
+        "fsname=" + escapeOption(device.toAbsolutePath().normalize().toString()),
+        "subtype=sealfs", "default_permissions", "use_ino", "hard_remove", "attr_timeout=0");
+  }
+
+  /** The default options as the help text shows them. */
+  public static final String DEFAULT_OPTIONS_TEXT = "-s -o big_writes,max_write=131072,"
+      + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,hard_remove,"
+      + "attr_timeout=0";
+
+  /** Escapes commas and backslashes for libfuse's -o parser. */
+  static String escapeOption(String s) {
+    return s.replace("\\", "\\\\").replace(",", "\\,");
+  }
+
+  /** Returns fuse_main_real's argv: program name, foreground, single-threaded, mount point, -o. */
+  static String[] fuseArgs(Path mountpoint, Path device, List<String> userOptions,
+      boolean debug) {
+    List<String> opts = new ArrayList<>(defaultOptions(device));
+    opts.addAll(userOptions);
+    List<String> argv = new ArrayList<>(List.of("sealfs", "-f", "-s"));
+    if (debug) {
+      argv.add("-d");
+    }
+    argv.add(mountpoint.toString());
+    argv.add("-o");
+    argv.add(String.join(",", opts));
+    return argv.toArray(new String[0]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // preflight
+
+  /**
+   * Checks that a mount at {@code mountpoint} can work; throws {@link FsException} with a
+   * one-line, actionable message if not. Returns the canonical mount point.
+   */
+  public static Path preflight(Path mountpoint) {
+    Path mnt = checkMountpoint(mountpoint);
+    checkEnvironment();
+    return mnt;
+  }
+
+  /** Checks the mount point: exists, is a directory, is not stale, is not already mounted. */
+  static Path checkMountpoint(Path mountpoint) {
+    Path abs = mountpoint.toAbsolutePath().normalize();
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(abs, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw new FsException(Errno.ENOENT,
+          "mount point " + abs + " does not exist (create it with: mkdir -p " + abs + ")");
+    } catch (FileSystemException e) {
+      String reason = String.valueOf(e.getReason());
+      if (reason.contains("Transport endpoint is not connected")) {
+        throw new FsException(Errno.EIO, "mount point " + abs
+            + " is a stale FUSE mount (its daemon is gone); clear it with: fusermount3 -u "
+            + abs);
+      }
+      throw new FsException(Errno.EIO, "cannot use mount point " + abs + ": " + reason);
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, "cannot use mount point " + abs + ": " + e.getMessage());
+    }
+    if (!attrs.isDirectory()) {
+      throw new FsException(Errno.ENOTDIR, "mount point " + abs + " is not a directory");
+    }
+    Path canonical = canonical(abs);
+    Optional<MountInfo> m = MountInfo.find(canonical);
+    if (m.isPresent()) {
+      String how = m.get().fsType().startsWith("fuse") ? "fusermount3 -u " : "umount ";
+      throw new FsException(Errno.EBUSY, "mount point " + canonical
+          + " is already a mount point (" + m.get().fsType() + " from " + m.get().source()
+          + "); unmount it first: " + how + canonical);
+    }
+    return canonical;
+  }
+
+  /** Checks /dev/fuse, fusermount3 and libfuse.so.2. */
+  static void checkEnvironment() {
+    if (!Files.exists(DEV_FUSE)) {
+      throw new FsException(Errno.ENOENT, "/dev/fuse is missing: install fuse3 and load the fuse"
+          + " module (modprobe fuse); in a container pass --device /dev/fuse");
+    }
+    if (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE)) {
+      throw new FsException(Errno.EACCES, "/dev/fuse is not accessible to this user; run as root"
+          + " or give the user read/write access to /dev/fuse");
+    }
+    if (findOnPath("fusermount3") == null) {
+      throw new FsException(Errno.ENOENT,
+          "fusermount3 not found: install it with: apt-get install fuse3");
+    }
+    LibFuseProbe.check();
+  }
+
+  /** Returns the executable {@code name} found on $PATH (or in /usr/bin, /bin), or null. */
+  static Path findOnPath(String name) {
+    String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/bin"
+        + File.pathSeparator + "/bin";
+    for (String dir : path.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path p = Paths.get(dir, name);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** Returns the real path of a directory (symlinks resolved), or its normalized absolute path. */
+  static Path canonical(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // mount
+
+  /**
+   * Mounts {@code fs} at {@code mountpoint} with the default options plus {@code userOptions},
+   * returning once the mount is live. Takes ownership of {@code fs}: it is closed by
+   * {@link #close}, or before this method throws. Writes {@code pidFile} (if not null) first.
+   */
+  public static FuseMount mount(SealFs fs, Path mountpoint, List<String> userOptions,
+      boolean debug, Path pidFile) {
+    SealFuse fuse;
+    Path mnt;
+    try {
+      mnt = preflight(mountpoint);
+      try {
+        fuse = new SealFuse(fs);
+      } catch (LinkageError | RuntimeException e) {
+        throw LibFuseProbe.failure(e);
+      }
+    } catch (RuntimeException e) {
+      closeQuietly(fs);
+      throw e;
+    }
+    String[] argv = fuseArgs(mnt, fs.devicePath(), userOptions, debug);
+    FuseMount m = new FuseMount(fuse::fuseMain, fs, mnt, argv, pidFile);
+    m.start();
+    return m;
+  }
+
+  /** Starts the loop and waits until the mount is live; on failure cleans up and throws. */
+  void start() {
+    try {
+      if (pidFile != null) {
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      closeQuietly(onClose);
+      throw new FsException(Errno.EIO, "cannot write pid file " + pidFile + ": " + e);
+    }
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    loopThread.start();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MOUNT_TIMEOUT_MS);
+    while (true) {
+      Optional<MountInfo> m = MountInfo.find(mountpoint);
+      if (m.isPresent()) {
+        mountInfo = m.get();
+        LOG.info("mounted at {} ({})", mountpoint, String.join(" ", args));
+        return;
+      }
+      if (!loopThread.isAlive()) {
+        close();
+        Throwable t = loopFailure;
+        String why = t != null ? "the FUSE loop failed: " + t
+            : "libfuse gave up with status " + loopStatus + "; its fuse: message says why";
+        throw new FsException(Errno.EIO, "could not mount at " + mountpoint + " (" + why + ")");
+      }
+      if (System.nanoTime() > deadline) {
+        close();
+        throw new FsException(Errno.EIO, "timed out after " + MOUNT_TIMEOUT_MS / 1000
+            + " s waiting for the mount at " + mountpoint + " to appear");
+      }
+      synchronized (this) {
+        if (closed) {
+          throw new FsException(Errno.EIO, "interrupted while mounting at " + mountpoint);
+        }
+      }
+      sleepMs(20);
+    }
+  }
+
+  /** Body of the loop thread: runs fuse_main_real until the filesystem is unmounted. */
+  private void loop() {
+    try {
+      loopStatus = fuseMain.run(args);
+      LOG.info("FUSE loop for {} ended with status {}", mountpoint, loopStatus);
+    } catch (Throwable t) {
+      loopFailure = t;
+      LOG.error("FUSE loop for {} failed", mountpoint, t);
+    }
+  }
+
+  /** Returns the canonical mount point. */
+  public Path mountpoint() {
+    return mountpoint;
+  }
+
+  /**
+   * Blocks until the filesystem is unmounted (by {@link #close}, {@code fusermount3 -u} or a
+   * signal) and returns fuse_main_real's status (0 for a clean unmount).
+   */
+  public int awaitExit() throws InterruptedException {
+    loopThread.join();
+    return loopFailure != null ? 1 : loopStatus;
+  }
+
+  /**
+   * Unmounts (bounded), waits for the loop (bounded), then closes the filesystem. Idempotent;
+   * safe from the shutdown hook and from several threads (later callers wait for the first).
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      unmount();
+      joinLoop();
+    } catch (Throwable t) {
+      LOG.error("unmounting {} failed", mountpoint, t);
+    } finally {
+      closeQuietly(onClose);
+      deletePidFile();
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down (we may be that hook)
+      }
+    }
+  }
+
+  /** Runs fusermount3 -u while the mount is still listed; after a while falls back to -uz. */
+  private void unmount() {
+    if (mountInfo == null && loopThread.isAlive()) {
+      // Still mounting (a signal came early): give the mount a moment to appear, then undo it.
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      while (!MountInfo.isMounted(mountpoint) && loopThread.isAlive()
+          && System.nanoTime() < until) {
+        sleepMs(20);
+      }
+    }
+    if (!MountInfo.isMounted(mountpoint)) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNMOUNT_RETRY_MS);
+    String last = "";
+    while (MountInfo.isMounted(mountpoint)) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn("{} still busy ({}); unmounting lazily", mountpoint, last);
+        last = fusermount("-uz");
+        if (MountInfo.isMounted(mountpoint)) {
+          LOG.error("could not unmount {}: {}", mountpoint, last);
+        }
+        return;
+      }
+      last = fusermount("-u");
+      if (MountInfo.isMounted(mountpoint)) {
+        sleepMs(200);
+      }
+    }
+  }
+
+  /** Runs {@code fusermount3 FLAG MOUNTPOINT}; returns its output ("" on success). */
+  private String fusermount(String flag) {
+    try {
+      Process p = new ProcessBuilder("fusermount3", flag, mountpoint.toString())
+          .redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      if (!p.waitFor(FUSERMOUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        return "fusermount3 " + flag + " timed out";
+      }
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.exitValue() == 0 ? "" : out;
+    } catch (IOException e) {
+      return "cannot run fusermount3: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** Waits (bounded) for the loop thread; aborts the FUSE connection if it will not end. */
+  private void joinLoop() throws InterruptedException {
+    if (Thread.currentThread() == loopThread || !loopThread.isAlive()) {
+      return;
+    }
+    loopThread.join(LOOP_JOIN_MS);
+    if (loopThread.isAlive() && abortConnection()) {
+      loopThread.join(2_000);
+    }
+    if (loopThread.isAlive()) {
+      LOG.warn("FUSE loop for {} did not end within {} s; closing the filesystem anyway",
+          mountpoint, LOOP_JOIN_MS / 1000);
+    }
+  }
+
+  /** Writes 1 to the connection's abort file in fusectl, if that is mounted; true if it was. */
+  private boolean abortConnection() {
+    MountInfo m = mountInfo;
+    if (m == null || m.devNumber() < 0) {
+      return false;
+    }
+    Path abort = FUSE_CONNECTIONS.resolve(Long.toString(m.devNumber())).resolve("abort");
+    try {
+      Files.writeString(abort, "1");
+      LOG.warn("aborted the FUSE connection of {} ({})", mountpoint, abort);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Removes the pid file if it still names this process. */
+  private void deletePidFile() {
+    if (pidFile == null) {
+      return;
+    }
+    try {
+      String content = Files.readString(pidFile, StandardCharsets.UTF_8).trim();
+      if (content.equals(Long.toString(ProcessHandle.current().pid()))) {
+        Files.deleteIfExists(pidFile);
+      }
+    } catch (IOException e) {
+      // already gone or unreadable: nothing to clean up
+    }
+  }
+
+  /** Closes {@code c}, logging (never throwing) a failure. */
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Throwable t) {
+      LOG.error("closing {} failed", c, t);
+    }
+  }
+
+  /** Sleeps without propagating interruption (the flag is kept). */
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,654 @@
+package dev.sealfs.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import dev.sealfs.core.Caller;
+import dev.sealfs.core.DirEntry;
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.LayoutPage;
+import dev.sealfs.core.SealFs;
+import dev.sealfs.core.SealResult;
+import dev.sealfs.core.Stat;
+import dev.sealfs.core.StatFs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.FuseOperations;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The jnr-fuse adapter: one thin handler per libfuse 2.9 high-level operation, each translating
+ * native arguments to a {@link SealFs} call and a {@link FsException} to {@code -errno}.
+ *
+ * <p>Not implemented on purpose (left {@code @NotImplemented} so the kernel handles them
+ * locally): flush, access, lock, flock, bmap. Read and write hand the core a direct
+ * {@link ByteBuffer} over libfuse's own buffer (no copies). The constructor sets
+ * {@code flag_nullpath_ok} and {@code flag_utime_omit_ok} in the native operations struct, so
+ * operations on unlinked-but-open files arrive with a null path and their file handle, and
+ * {@code utimens} receives UTIME_NOW / UTIME_OMIT.
+ *
+ * <p>Known libfuse 2.9 limit (hard_remove): a plain {@code fstat} of an unlinked-but-open file
+ * gets ENOENT, because the kernel sends that GETATTR without a file handle and libfuse cannot
+ * build a path for a nameless node. Ops that carry the handle (read, write, ftruncate,
+ * fallocate, fsync, ioctl, release, lseek(SEEK_END)'s getattr) work and arrive here with a null
+ * path.
+ */
+public final class SealFuse extends FuseStubFS {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SealFuse.class);
+
+  /** Bit of the fuse_operations flag word: ops with a file handle accept a null path. */
+  static final int FLAG_NULLPATH_OK = 1;
+  /** Bit of the fuse_operations flag word: utimens understands UTIME_NOW / UTIME_OMIT. */
+  static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+  /** fuse_file_info ioctl flag: the ioctl was made on a directory. */
+  private static final long FUSE_IOCTL_DIR = 1L << 4;
+  /** Kernel timespec nanoseconds value meaning "now". */
+  private static final long KERNEL_UTIME_NOW = (1L << 30) - 1;
+  /** Kernel timespec nanoseconds value meaning "leave unchanged". */
+  private static final long KERNEL_UTIME_OMIT = (1L << 30) - 2;
+  /** uid_t/gid_t (unsigned 32 bit) value meaning "leave unchanged". */
+  private static final long ID_UNCHANGED = 0xFFFFFFFFL;
+
+  /** The filesystem all calls go to. */
+  private final SealFs fs;
+
+  /** Creates the adapter over {@code fs}; loads libfuse.so.2 (throws if it cannot). */
+  public SealFuse(SealFs fs) {
+    this.fs = fs;
+    setOperationFlags(fuseOperations, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+  }
+
+  /**
+   * Sets the C bitfield word that follows {@code bmap} in struct fuse_operations. jnr-fuse models
+   * each bitfield as a one-byte padding; bits 0 (nullpath_ok), 1 (nopath) and 2 (utime_omit_ok)
+   * live in the first byte of that word on little-endian machines.
+   */
+  static void setOperationFlags(FuseOperations ops, int bits) {
+    Pointer mem = Struct.getMemory(ops);
+    long at = Offsets.of(ops.flag_nullpath_ok);
+    mem.putByte(at, (byte) (mem.getByte(at) | bits));
+  }
+
+  /** Reads a struct member's offset (the accessor lives in a class only Struct subclasses see). */
+  private static final class Offsets extends Struct {
+    private Offsets() {
+      super(jnr.ffi.Runtime.getSystemRuntime());
+    }
+
+    /** Returns the byte offset of {@code member} in its struct. */
+    static long of(Struct.Padding member) {
+      return member.offset();
+    }
+  }
+
+  /** Runs libfuse's fuse_main_real with {@code args} (argv, argv[0] included); blocks. */
+  int fuseMain(String[] args) {
+    return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations),
+        null);
+  }
+
+  /** Does nothing: {@link FuseMount} owns unmounting (jnr-fuse's lazy unmount is not used). */
+  @Override
+  public void umount() {}
+
+  // ---------------------------------------------------------------------------------------------
+  // attributes
+
+  @Override
+  public int getattr(String path, FileStat stat) {
+    try {
+      fillStat(stat, fs.getattr(need(path)));
+      return 0;
+    } catch (FsException e) {
+      return errno("getattr", path, e);
+    } catch (Throwable t) {
+      return internal("getattr", path, t);
+    }
+  }
+
+  @Override
+  public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+    try {
+      fillStat(stat, path == null ? fs.fgetattr(fi.fh.get()) : fs.getattr(path));
+      return 0;
+    } catch (FsException e) {
+      return errno("fgetattr", path, e);
+    } catch (Throwable t) {
+      return internal("fgetattr", path, t);
+    }
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, long size) {
+    try {
+      byte[] target = fs.readlink(need(path)).getBytes(StandardCharsets.UTF_8);
+      if (size <= 0) {
+        return -Errno.EINVAL.code;
+      }
+      int n = (int) Math.min(target.length, size - 1);
+      buf.put(0, target, 0, n);
+      buf.putByte(n, (byte) 0);
+      return 0;
+    } catch (FsException e) {
+      return errno("readlink", path, e);
+    } catch (Throwable t) {
+      return internal("readlink", path, t);
+    }
+  }
+
+  @Override
+  public int chmod(String path, long mode) {
+    try {
+      fs.chmod(need(path), (int) mode);
+      return 0;
+    } catch (FsException e) {
+      return errno("chmod", path, e);
+    } catch (Throwable t) {
+      return internal("chmod", path, t);
+    }
+  }
+
+  @Override
+  public int chown(String path, long uid, long gid) {
+    try {
+      fs.chown(need(path), id(uid), id(gid));
+      return 0;
+    } catch (FsException e) {
+      return errno("chown", path, e);
+    } catch (Throwable t) {
+      return internal("chown", path, t);
+    }
+  }
+
+  @Override
+  public int truncate(String path, long size) {
+    try {
+      fs.truncate(need(path), size);
+      return 0;
+    } catch (FsException e) {
+      return errno("truncate", path, e);
+    } catch (Throwable t) {
+      return internal("truncate", path, t);
+    }
+  }
+
+  @Override
+  public int ftruncate(String path, long size, FuseFileInfo fi) {
+    try {
+      fs.ftruncate(fi.fh.get(), size);
+      return 0;
+    } catch (FsException e) {
+      return errno("ftruncate", path, e);
+    } catch (Throwable t) {
+      return internal("ftruncate", path, t);
+    }
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] timespec) {
+    try {
+      fs.utimens(need(path), timeNs(timespec[0]), timeNs(timespec[1]));
+      return 0;
+    } catch (FsException e) {
+      return errno("utimens", path, e);
+    } catch (Throwable t) {
+      return internal("utimens", path, t);
+    }
+  }
+
+  @Override
+  public int statfs(String path, Statvfs st) {
+    try {
+      StatFs s = fs.statfs();
+      st.f_bsize.set(s.blockSize());
+      st.f_frsize.set(s.blockSize());
+      st.f_blocks.set(s.totalBlocks());
+      st.f_bfree.set(s.freeBlocks());
+      st.f_bavail.set(s.freeBlocks());
+      st.f_files.set(s.totalInodes());
+      st.f_ffree.set(s.freeInodes());
+      st.f_favail.set(s.freeInodes());
+      st.f_namemax.set(s.nameMax());
+      return 0;
+    } catch (FsException e) {
+      return errno("statfs", path, e);
+    } catch (Throwable t) {
+      return internal("statfs", path, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // namespace
+
+  @Override
+  public int mknod(String path, long mode, long rdev) {
+    try {
+      fs.mknod(need(path), (int) mode, rdev, caller());
+      return 0;
+    } catch (FsException e) {
+      return errno("mknod", path, e);
+    } catch (Throwable t) {
+      return internal("mknod", path, t);
+    }
+  }
+
+  @Override
+  public int mkdir(String path, long mode) {
+    try {
+      fs.mkdir(need(path), (int) mode, caller());
+      return 0;
+    } catch (FsException e) {
+      return errno("mkdir", path, e);
+    } catch (Throwable t) {
+      return internal("mkdir", path, t);
+    }
+  }
+
+  @Override
+  public int unlink(String path) {
+    try {
+      fs.unlink(need(path));
+      return 0;
+    } catch (FsException e) {
+      return errno("unlink", path, e);
+    } catch (Throwable t) {
+      return internal("unlink", path, t);
+    }
+  }
+
+  @Override
+  public int rmdir(String path) {
+    try {
+      fs.rmdir(need(path));
+      return 0;
+    } catch (FsException e) {
+      return errno("rmdir", path, e);
+    } catch (Throwable t) {
+      return internal("rmdir", path, t);
+    }
+  }
+
+  @Override
+  public int symlink(String target, String linkPath) {
+    try {
+      fs.symlink(target, need(linkPath), caller());
+      return 0;
+    } catch (FsException e) {
+      return errno("symlink", linkPath, e);
+    } catch (Throwable t) {
+      return internal("symlink", linkPath, t);
+    }
+  }
+
+  @Override
+  public int rename(String from, String to) {
+    try {
+      fs.rename(need(from), need(to));
+      return 0;
+    } catch (FsException e) {
+      return errno("rename", from, e);
+    } catch (Throwable t) {
+      return internal("rename", from, t);
+    }
+  }
+
+  @Override
+  public int link(String from, String to) {
+    try {
+      fs.link(need(from), need(to));
+      return 0;
+    } catch (FsException e) {
+      return errno("link", from, e);
+    } catch (Throwable t) {
+      return internal("link", from, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // files
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    try {
+      fi.fh.set(fs.open(need(path), fi.flags.get(), caller()));
+      return 0;
+    } catch (FsException e) {
+      return errno("open", path, e);
+    } catch (Throwable t) {
+      return internal("open", path, t);
+    }
+  }
+
+  @Override
+  public int create(String path, long mode, FuseFileInfo fi) {
+    try {
+      fi.fh.set(fs.create(need(path), (int) mode, fi.flags.get(), caller()));
+      return 0;
+    } catch (FsException e) {
+      return errno("create", path, e);
+    } catch (Throwable t) {
+      return internal("create", path, t);
+    }
+  }
+
+  @Override
+  public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    try {
+      return fs.read(fi.fh.get(), direct(buf, size), offset);
+    } catch (FsException e) {
+      return errno("read", path, e);
+    } catch (Throwable t) {
+      return internal("read", path, t);
+    }
+  }
+
+  @Override
+  public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    try {
+      return fs.write(fi.fh.get(), direct(buf, size), offset);
+    } catch (FsException e) {
+      return errno("write", path, e);
+    } catch (Throwable t) {
+      return internal("write", path, t);
+    }
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    try {
+      fs.release(fi.fh.get());
+      return 0;
+    } catch (FsException e) {
+      return errno("release", path, e);
+    } catch (Throwable t) {
+      return internal("release", path, t);
+    }
+  }
+
+  @Override
+  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    try {
+      fs.fsync(fi.fh.get(), isdatasync != 0);
+      return 0;
+    } catch (FsException e) {
+      return errno("fsync", path, e);
+    } catch (Throwable t) {
+      return internal("fsync", path, t);
+    }
+  }
+
+  @Override
+  public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
+    try {
+      fs.fallocate(fi.fh.get(), mode, off, length);
+      return 0;
+    } catch (FsException e) {
+      return errno("fallocate", path, e);
+    } catch (Throwable t) {
+      return internal("fallocate", path, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // directories
+
+  @Override
+  public int opendir(String path, FuseFileInfo fi) {
+    try {
+      Stat st = fs.getattr(need(path));
+      if ((st.mode() & FileStat.S_IFMT) != FileStat.S_IFDIR) {
+        return -Errno.ENOTDIR.code;
+      }
+      return 0;
+    } catch (FsException e) {
+      return errno("opendir", path, e);
+    } catch (Throwable t) {
+      return internal("opendir", path, t);
+    }
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filler, long offset,
+      FuseFileInfo fi) {
+    try {
+      List<DirEntry> entries = fs.readdir(need(path));
+      jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getSystemRuntime();
+      FileStat stat = new FileStat(runtime);
+      Pointer statMem = Memory.allocateDirect(runtime, Struct.size(stat), true);
+      stat = FileStat.of(statMem);
+      for (DirEntry e : entries) {
+        stat.st_ino.set(e.ino());
+        stat.st_mode.set(e.mode());
+        byte[] name = (e.name() + '\0').getBytes(StandardCharsets.UTF_8);
+        if (filler.apply(buf, ByteBuffer.wrap(name), statMem, 0) != 0) {
+          break;
+        }
+      }
+      return 0;
+    } catch (FsException e) {
+      return errno("readdir", path, e);
+    } catch (Throwable t) {
+      return internal("readdir", path, t);
+    }
+  }
+
+  @Override
+  public int fsyncdir(String path, FuseFileInfo fi) {
+    try {
+      fs.fsyncdir(need(path));
+      return 0;
+    } catch (FsException e) {
+      return errno("fsyncdir", path, e);
+    } catch (Throwable t) {
+      return internal("fsyncdir", path, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // extended attributes
+
+  @Override
+  public int setxattr(String path, String name, Pointer value, long size, int flags) {
+    try {
+      byte[] bytes = new byte[(int) size];
+      if (size > 0) {
+        value.get(0, bytes, 0, bytes.length);
+      }
+      fs.setxattr(need(path), name, bytes, flags);
+      return 0;
+    } catch (FsException e) {
+      return errno("setxattr", path, e);
+    } catch (Throwable t) {
+      return internal("setxattr", path, t);
+    }
+  }
+
+  @Override
+  public int getxattr(String path, String name, Pointer value, long size) {
+    try {
+      return copyOut(fs.getxattr(need(path), name), value, size);
+    } catch (FsException e) {
+      return errno("getxattr", path, e);
+    } catch (Throwable t) {
+      return internal("getxattr", path, t);
+    }
+  }
+
+  @Override
+  public int listxattr(String path, Pointer list, long size) {
+    try {
+      StringBuilder names = new StringBuilder();
+      for (String n : fs.listxattr(need(path))) {
+        names.append(n).append('\0');
+      }
+      return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+    } catch (FsException e) {
+      return errno("listxattr", path, e);
+    } catch (Throwable t) {
+      return internal("listxattr", path, t);
+    }
+  }
+
+  @Override
+  public int removexattr(String path, String name) {
+    try {
+      fs.removexattr(need(path), name);
+      return 0;
+    } catch (FsException e) {
+      return errno("removexattr", path, e);
+    } catch (Throwable t) {
+      return internal("removexattr", path, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ioctl (SPEC 4.1)
+
+  @Override
+  public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags,
+      Pointer data) {
+    try {
+      boolean known = cmd == IoctlCodec.SEAL || cmd == IoctlCodec.UNSEAL
+          || cmd == IoctlCodec.STATUS || cmd == IoctlCodec.LAYOUT;
+      if (!known) {
+        return -Errno.ENOTTY.code;
+      }
+      if ((flags & FUSE_IOCTL_DIR) != 0) {
+        return -Errno.EINVAL.code;
+      }
+      long fh = fi.fh.get();
+      if (cmd == IoctlCodec.UNSEAL) {
+        fs.unseal(fh);
+        return 0;
+      }
+      if (data == null) {
+        return -Errno.EINVAL.code;
+      }
+      ByteBuffer buf = direct(data, IoctlCodec.argSizeBytes(cmd));
+      switch (cmd) {
+        case IoctlCodec.SEAL: {
+          IoctlCodec.SealRequest req = IoctlCodec.decodeSeal(buf);
+          SealResult res = fs.seal(fh, req.flags(), req.offset(), req.length(), req.reserved(),
+              caller());
+          IoctlCodec.encodeSealResult(buf, res);
+          return 0;
+        }
+        case IoctlCodec.STATUS:
+          IoctlCodec.encodeStatus(buf, fs.sealStatus(fh));
+          return 0;
+        default: {
+          LayoutPage page = fs.layout(fh, IoctlCodec.decodeLayoutStart(buf));
+          IoctlCodec.encodeLayout(buf, page);
+          return 0;
+        }
+      }
+    } catch (FsException e) {
+      return errno("ioctl", path, e);
+    } catch (Throwable t) {
+      return internal("ioctl", path, t);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // helpers
+
+  /** Returns the identity of the process making the current request. */
+  private Caller caller() {
+    FuseContext ctx = getContext();
+    return new Caller(ctx.uid.intValue(), ctx.gid.intValue(), ctx.pid.intValue());
+  }
+
+  /** Returns {@code path}, or throws ENOENT for the null path of an unlinked file. */
+  private static String need(String path) {
+    if (path == null) {
+      throw new FsException(Errno.ENOENT, "no path (the file was unlinked)");
+    }
+    return path;
+  }
+
+  /** Returns a direct buffer over {@code size} bytes of native memory at {@code p} (no copy). */
+  private static ByteBuffer direct(Pointer p, long size) {
+    return MemoryIO.getInstance().newDirectByteBuffer(p.address(), (int) size);
+  }
+
+  /** Maps an unsigned uid_t/gid_t to the core's int, with "unchanged" as -1. */
+  static int id(long v) {
+    return v == ID_UNCHANGED || v == -1 ? -1 : (int) v;
+  }
+
+  /** Converts one utimens timespec to nanoseconds or SealFs.UTIME_NOW / UTIME_OMIT. */
+  static long timeNs(Timespec ts) {
+    return timeNs(ts.tv_sec.get(), ts.tv_nsec.longValue());
+  }
+
+  /** Converts seconds plus nanoseconds (or the kernel's NOW/OMIT markers) for the core. */
+  static long timeNs(long sec, long nsec) {
+    if (nsec == KERNEL_UTIME_NOW) {
+      return SealFs.UTIME_NOW;
+    }
+    if (nsec == KERNEL_UTIME_OMIT) {
+      return SealFs.UTIME_OMIT;
+    }
+    return sec * 1_000_000_000L + nsec;
+  }
+
+  /** Copies an xattr value or name list out under the getxattr/listxattr size rules. */
+  private static int copyOut(byte[] bytes, Pointer dst, long size) {
+    if (size == 0) {
+      return bytes.length;
+    }
+    if (size < bytes.length) {
+      return -Errno.ERANGE.code;
+    }
+    dst.put(0, bytes, 0, bytes.length);
+    return bytes.length;
+  }
+
+  /** Fills a native struct stat from the core's attributes. */
+  private static void fillStat(FileStat st, Stat s) {
+    st.st_mode.set(s.mode());
+    st.st_ino.set(s.ino());
+    st.st_nlink.set(s.nlink());
+    st.st_uid.set(s.uid());
+    st.st_gid.set(s.gid());
+    st.st_rdev.set(s.rdev());
+    st.st_size.set(s.size());
+    st.st_blocks.set(s.blocks512());
+    st.st_blksize.set(s.blockSize());
+    setTime(st.st_atim, s.atimeNs());
+    setTime(st.st_mtim, s.mtimeNs());
+    setTime(st.st_ctim, s.ctimeNs());
+  }
+
+  /** Stores nanoseconds since the epoch into a native timespec. */
+  private static void setTime(Timespec ts, long ns) {
+    ts.tv_sec.set(Math.floorDiv(ns, 1_000_000_000L));
+    ts.tv_nsec.set(Math.floorMod(ns, 1_000_000_000L));
+  }
+
+  /** Logs an errno answer at debug level and returns {@code -errno}. */
+  private static int errno(String op, String path, FsException e) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} {}: {} ({})", op, path, e.errno(), e.getMessage());
+    }
+    return -e.errno().code;
+  }
+
+  /** Logs an unexpected failure with its trace and returns {@code -EIO}. */
+  private static int internal(String op, String path, Throwable t) {
+    LOG.error("op {} failed on {}", op, path, t);
+    return -Errno.EIO.code;
+  }
+}
