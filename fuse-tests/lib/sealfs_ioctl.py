@@ -175,5 +175,96 @@ def _print_abi():
     print("max_extents=%d" % MAX_EXTENTS)
 
 
+def _fd_or_open(arg, flags):
+    """An inherited fd if arg is a number, else a fresh open of the path with flags."""
+    if arg.isdigit():
+        return int(arg), False
+    return os.open(arg, flags), True
+
+
+def _print_layout(fd):
+    hdr, extents = layout(fd)
+    print("generation=%d size=%d block_size=%d sealed=%d" % (
+        hdr["generation"], hdr["size"], hdr["block_size"], 1 if hdr["sealed"] else 0))
+    for line in layout_lines(extents):
+        print(line)
+
+
+def _hold(path, mode, ready, timeout):
+    """Seal path, write the layout to ready, wait for SIGTERM/SIGINT, verify nothing moved."""
+    import signal
+    import time
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    fd, gen, holders = open_and_seal(path, MODES[mode])
+    hdr, extents = layout(fd)
+    tmp = ready + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("generation=%d holders=%d pid=%d\n" % (gen, holders, os.getpid()))
+        f.write("\n".join(layout_lines(extents)) + "\n")
+    os.rename(tmp, ready)
+    deadline = time.monotonic() + timeout
+    while not stop and time.monotonic() < deadline:
+        time.sleep(0.02)
+    st = status(fd)
+    hdr2, extents2 = layout(fd)
+    unseal(fd)
+    os.close(fd)
+    if st["generation"] != gen or hdr2["generation"] != gen or extents2 != extents \
+            or st["size"] != hdr["size"]:
+        print("CHANGED generation %d -> %d/%d, %d -> %d extents, size %d -> %d" % (
+            gen, st["generation"], hdr2["generation"], len(extents), len(extents2),
+            hdr["size"], st["size"]))
+        return 3
+    if not stop:
+        print("TIMEOUT holding %s" % path)
+        return 4
+    print("unchanged generation=%d" % gen)
+    return 0
+
+
+def main(argv):
+    """Command line for shell tests; errors print 'sealfs_ioctl: OP: strerror' and exit 1.
+
+    abi | seal FD|PATH [strict|prepare|asis] | unseal FD | status FD|PATH | layout FD|PATH
+    | hold PATH MODE READY_FILE TIMEOUT_S
+    """
+    import sys
+    if not argv:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[0], argv[1:]
+    try:
+        if cmd == "abi":
+            _print_abi()
+        elif cmd == "seal":
+            fd, own = _fd_or_open(args[0], os.O_RDWR)
+            gen, holders = seal(fd, MODES[args[1] if len(args) > 1 else "strict"])
+            print("%d %d" % (gen, holders))
+        elif cmd == "unseal":
+            unseal(int(args[0]))
+        elif cmd == "status":
+            fd, own = _fd_or_open(args[0], os.O_RDONLY)
+            st = status(fd)
+            print(" ".join("%s=%d" % (k, st[k]) for k in
+                           ("sealed", "held_by_me", "holders", "generation", "size",
+                            "block_size")))
+        elif cmd == "layout":
+            fd, own = _fd_or_open(args[0], os.O_RDONLY)
+            _print_layout(fd)
+        elif cmd == "hold":
+            return _hold(args[0], args[1], args[2], float(args[3]))
+        else:
+            print(main.__doc__, file=sys.stderr)
+            return 2
+    except OSError as e:
+        print("sealfs_ioctl: %s: %s" % (cmd, os.strerror(e.errno) if e.errno else e),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    _print_abi()
+    import sys
+    sys.exit(main(sys.argv[1:]))
