@@ -15,8 +15,11 @@ chmod 0666 "$F"
 # The handle is opened by root and inherited, so the test does not depend on nobody being
 # able to traverse $CASE_DIR; the FUSE request still carries nobody's uid.
 exec 7<>"$F"
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-  env PYTHONPATH="$PYTHONPATH" python3 - 2>&1 <<'PY'
+pydir=$(mktemp -d /tmp/sealfs-nonowner.XXXXXX) || fail "mktemp"
+cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && chmod 755 "$pydir" \
+  && chmod 644 "$pydir/sealfs_ioctl.py" || fail "cannot stage the python module"
+out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+  env PYTHONPATH="$pydir" python3 - 2>&1 <<'PY'
 import errno, os, sealfs_ioctl as s
 assert os.getuid() == 65534
 st = s.status(7)                   # allowed for anyone with a handle
@@ -28,6 +31,7 @@ except OSError as e:
     print("seal-errno=%s" % errno.errorcode.get(e.errno, e.errno))
 PY
 )
+rm -rf "$pydir"
 case $out in
   *status-ok*) ;;
   *) fail "nobody cannot even query status (mount not reachable?): $out" ;;

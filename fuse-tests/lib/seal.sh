@@ -79,7 +79,9 @@ seal_hold_bg() {
   local path=$1 mode=$2 timeout=${3:-60} i
   HOLD_READY=$(mktemp -u "$CASE_DIR/hold.XXXXXX")
   HOLD_OUT=$HOLD_READY.out
-  sio hold "$path" "$mode" "$HOLD_READY" "$timeout" >"$HOLD_OUT" 2>&1 &
+  # python directly (not the sio function) so that $! is the holder itself, for kill/wait.
+  python3 "$FUSE_TESTS/lib/sealfs_ioctl.py" hold "$path" "$mode" "$HOLD_READY" "$timeout" \
+    >"$HOLD_OUT" 2>&1 &
   HOLD_PID=$!
   SEAL_BG_PIDS+=("$HOLD_PID")
   for ((i = 0; i < 200; i++)); do

@@ -115,11 +115,10 @@ public final class SealCommand implements Callable<Integer> {
   /** Blocks until SIGINT or SIGTERM arrives; returns 0. */
   private int holdUntilSignal() {
     CountDownLatch stop = new CountDownLatch(1);
-    boolean handled = trap("INT", sig -> stop.countDown()) & trap("TERM", sig -> stop.countDown());
-    if (!handled) {
-      // Without signal handlers the JVM exits on the signal and the shutdown hook unseals.
-      spec.commandLine().getErr().println("sealfs: note: no signal handlers; relying on exit hook");
-    }
+    // Where a handler cannot be installed (e.g. SIGINT ignored in a background job), the JVM
+    // keeps its default: it exits on the signal and the shutdown hook unseals.
+    trap("INT", sig -> stop.countDown());
+    trap("TERM", sig -> stop.countDown());
     try {
       stop.await();
     } catch (InterruptedException e) {
