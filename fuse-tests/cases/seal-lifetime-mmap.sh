@@ -37,7 +37,7 @@ echo go >&8
 read -r -t 30 line <&9 || fail "holder did not unmap"
 assert_eq unmapped "$line" "holder protocol"
 seal_wait_holders "$F" 0 10 || fail "munmap of the last mapping did not release the seal"
-echo done >&8
+echo "done" >&8
 exec 8>&- 9<&-
 wait "$pid" || fail "holder failed"
 truncate -s 0 "$F" || fail "truncate after munmap failed"

@@ -14,7 +14,7 @@ gv() { getfattr --only-values --absolute-names -n "$1" "$F"; }
 seal=$(gv user.sealfs.seal) || fail "getfattr user.sealfs.seal"
 assert_eq unsealed "$seal" "seal xattr of an unsealed file"
 exec 7<>"$F"
-read -r gen holders < <(sio seal 7) || fail "seal failed"
+read -r gen _ < <(sio seal 7) || fail "seal failed"
 seal=$(gv user.sealfs.seal) || fail "getfattr user.sealfs.seal"
 assert_eq "sealed holders=1 generation=$gen" "$seal" "seal xattr of a sealed file"
 

@@ -34,10 +34,10 @@ seal_close_fds() {
 
 # seal_trap: run seal_kill_bg before whatever EXIT trap is set now (common.sh's unmount).
 seal_trap() {
-  local prev=""
+  local prev="" t
   if [ -n "$(trap -p EXIT)" ]; then
-    eval "set -- $(trap -p EXIT)"
-    prev=$3
+    eval "t=($(trap -p EXIT))"   # trap -- 'CMD' EXIT, re-quoted by bash itself
+    prev=${t[2]}
   fi
   # shellcheck disable=SC2064
   trap "seal_kill_bg; seal_close_fds; $prev" EXIT
