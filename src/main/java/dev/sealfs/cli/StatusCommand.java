@@ -1,0 +1,80 @@
+package dev.sealfs.cli;
+
+import dev.sealfs.client.SealAbi;
+import dev.sealfs.client.SealClient;
+import dev.sealfs.client.SealClientException;
+import dev.sealfs.client.SealHandle;
+import dev.sealfs.core.SealStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sealfs status FILE}: seal state, holders, generation, size and the holders list. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Print FILE's seal state, holder count, generation, size and holders.")
+public final class StatusCommand implements Callable<Integer> {
+  /** The file to describe. */
+  @Parameters(index = "0", paramLabel = "FILE", description = "File on a sealfs mount.")
+  Path file;
+
+  /** picocli's model of this command, for its output streams. */
+  @Spec
+  CommandSpec spec;
+
+  /** Queries FILE and prints one "key: value" line per field. */
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    SealStatus st;
+    try (SealHandle h = SealClient.openForQuery(file)) {
+      st = h.status();
+    } catch (SealClientException e) {
+      err.println("sealfs: cannot read the seal status of " + file + ": " + e.reason()
+          + (e.errno() == 25 ? " (not on a sealfs mount?)" : ""));
+      err.flush();
+      return 1;
+    }
+    String onOpen = readXattr(SealAbi.XATTR_SEAL_ON_OPEN).map(String::trim).orElse("off");
+    Optional<String> holders = readXattr(SealAbi.XATTR_HOLDERS);
+    out.print(format(file.toString(), st, onOpen, holders.orElse(null)));
+    out.flush();
+    return 0;
+  }
+
+  /** Renders the status; {@code holdersXattr} may be null when it could not be read. */
+  public static String format(String fileLabel, SealStatus st, String sealOnOpen,
+      String holdersXattr) {
+    StringBuilder sb = new StringBuilder();
+    String nl = System.lineSeparator();
+    sb.append("file: ").append(fileLabel).append(nl);
+    sb.append("state: ").append(st.sealed() ? "sealed" : "unsealed").append(nl);
+    sb.append("holders: ").append(Long.toUnsignedString(st.holders())).append(nl);
+    sb.append("generation: ").append(Long.toUnsignedString(st.generation())).append(nl);
+    sb.append("size: ").append(Long.toUnsignedString(st.size())).append(nl);
+    sb.append("block size: ").append(Long.toUnsignedString(st.blockSize())).append(nl);
+    sb.append("seal on open: ").append(sealOnOpen.isEmpty() ? "off" : sealOnOpen).append(nl);
+    if (holdersXattr != null) {
+      for (String line : holdersXattr.split("\n")) {
+        if (!line.isBlank()) {
+          sb.append("holder: ").append(line.trim()).append(nl);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /** Returns xattr {@code name} of FILE, or empty if it is unset or unreadable. */
+  private Optional<String> readXattr(String name) {
+    try {
+      return SealClient.getXattr(file, name);
+    } catch (SealClientException e) {
+      return Optional.empty();
+    }
+  }
+}
