@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
         MkfsCommand.class,
         MountCommand.class,
         FsckCommand.class,
-        // ---- helper "client": add SealCommand.class, LayoutCommand.class, StatusCommand.class
-        // ---- here (one per line, each followed by a comma).
+        SealCommand.class,
+        LayoutCommand.class,
+        StatusCommand.class,
     })
 public final class Main implements Runnable {
 
