@@ -1,0 +1,33 @@
+#!/bin/bash
+# TIMEOUT: 120
+# `mount -t fuse.sealfs IMG MNT` (mount.fuse3 runs `sealfs IMG MNT -o OPTS`) and an fstab line
+# (mount -T FILE MNT) work with sealfs on PATH; the daemon exits after fusermount3 -u.
+. "$FUSE_TESTS/lib/common.sh"
+require_cmd mount.fuse3
+fs_mkfs
+mkdir "$CASE_DIR/bin"
+ln -s "$SEALFS" "$CASE_DIR/bin/sealfs"
+export PATH="$CASE_DIR/bin:$PATH"
+img_daemons() {   # pids of processes whose command line names this case's image
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$SEALFS_IMG" && echo "${p#/proc/}"
+  done
+  return 0
+}
+check_mounted() {
+  is_mounted "$SEALFS_MNT" || fail "not mounted after $1"
+  assert_eq fuse.sealfs "$(mount_type)" "filesystem type after $1"
+  grep -F " $SEALFS_MNT " /proc/mounts
+  echo "via $1" > "$SEALFS_MNT/via"
+  assert_eq "via $1" "$(cat "$SEALFS_MNT/via")" "write/read after $1"
+  fusermount3 -u "$SEALFS_MNT"
+  wait_for 30 eval '[[ -z $(img_daemons) ]]' || fail "daemon still running after unmount: $(img_daemons)"
+}
+step "mount -t fuse.sealfs"
+timeout 30 mount -t fuse.sealfs "$SEALFS_IMG" "$SEALFS_MNT" || fail "mount -t fuse.sealfs exited $?"
+check_mounted "mount -t"
+step "fstab line"
+echo "$SEALFS_IMG $SEALFS_MNT fuse.sealfs defaults,_netdev 0 0" > "$CASE_DIR/fstab"
+timeout 30 mount -T "$CASE_DIR/fstab" "$SEALFS_MNT" || fail "mount via fstab line exited $?"
+check_mounted "fstab"
