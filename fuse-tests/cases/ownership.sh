@@ -19,7 +19,7 @@ as_nobody touch sg/f
 as_nobody mkdir sg/d
 assert_eq 65534:1234 "$(stat -c %u:%g sg/f)" "file in a setgid dir gets the dir's group"
 assert_eq 65534:1234 "$(stat -c %u:%g sg/d)" "dir in a setgid dir gets the dir's group"
-[[ $(stat -c %A sg/d) == ?????s* ]] || fail "subdirectory of a setgid dir lacks setgid: $(stat -c %A sg/d)"
+[[ $(stat -c %A sg/d) == ??????s* ]] || fail "subdirectory of a setgid dir lacks setgid: $(stat -c %A sg/d)"
 expect_fail_with "Permission denied" as_nobody touch private/x
 expect_fail_with "Permission denied" as_nobody touch newfile-in-root
 expect_fail_with "Operation not permitted" as_nobody chown 0 pub/f
