@@ -1,13 +1,22 @@
 #!/bin/bash
 # TIMEOUT: 120
 # `mount -t fuse.sealfs IMG MNT` (mount.fuse3 runs `sealfs IMG MNT -o OPTS`) and an fstab line
-# (mount -T FILE MNT) work with sealfs on PATH; the daemon exits after fusermount3 -u.
+# (mount -T FILE MNT) work with sealfs installed as /usr/local/bin/sealfs; the daemon exits after
+# fusermount3 -u. mount(8) runs its helpers without the caller's PATH (sh then searches
+# /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin), so a temporary PATH entry is
+# not enough: the case adds the /usr/local/bin/sealfs symlink the README describes if it is
+# missing, and removes it again at exit.
 . "$FUSE_TESTS/lib/common.sh"
 require_cmd mount.fuse3
 fs_mkfs
-mkdir "$CASE_DIR/bin"
-ln -s "$SEALFS" "$CASE_DIR/bin/sealfs"
-export PATH="$CASE_DIR/bin:$PATH"
+link=/usr/local/bin/sealfs
+if [[ -e $link || -L $link ]]; then
+  [[ $(readlink -f "$link") == "$(readlink -f "$SEALFS")" ]] \
+    || skip "$link exists and is not $SEALFS"
+else
+  ln -s "$SEALFS" "$link"
+  on_exit 'rm -f /usr/local/bin/sealfs'
+fi
 img_daemons() {   # pids of processes whose command line names this case's image
   local p
   for p in /proc/[0-9]*; do
