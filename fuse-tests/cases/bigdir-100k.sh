@@ -1,7 +1,7 @@
 #!/bin/bash
 # TIMEOUT: 900
 # A 100,000-entry directory: create, list (ls -f and listdir), stat some, remount, delete all.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 N=100000
 fs_mkfs -s 512M
 fs_mount

@@ -2,7 +2,7 @@
 # TIMEOUT: 600
 # cp -a of a real tree (/usr/share/doc, a few thousand files): contents, metadata and a checksum
 # list equal the source, and still do after unmount/mount; fsck -n is clean afterwards.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 src=/usr/share/doc
 [[ $(find "$src" -type f | wc -l) -ge 500 ]] || skip "$src has fewer than 500 files"
 

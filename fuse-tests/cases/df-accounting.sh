@@ -1,6 +1,6 @@
 #!/bin/bash
 # statfs: free space drops by about the amount written and returns exactly after rm.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 free_bytes() { sync; stat -f -c '%f %S' "$SEALFS_MNT" | awk '{ print $1 * $2 }'; }

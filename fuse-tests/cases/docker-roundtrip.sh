@@ -4,7 +4,7 @@
 # container mkfs's, mounts, writes, unmounts and mounts again with the data intact; the image's
 # default entrypoint serves the mount, `docker stop` ends it cleanly, and with
 # -v HOST:/mnt/sealfs:rshared the mount is visible on the host.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd docker
 REPO=$(cd "$FUSE_TESTS/.." && pwd)
 BASE=sealfs-base:bookworm
@@ -28,8 +28,9 @@ on_exit 'docker rm -f $NAME > /dev/null 2>&1'
 if ! docker image inspect "$BASE" > /dev/null 2>&1; then
   require_cmd debootstrap
   # the Debian mirror this host's apt uses (the image's apt needs one that works here)
-  mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-      2>/dev/null | grep -vE '^\s*#' | grep -oE 'https?://[^ ]+' | grep -E '/debian/?$' | head -n1)
+  mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+      2>/dev/null || true) | grep -vE '^\s*#' | grep -oE 'https?://[^ ]+' | grep -E '/debian/?$' \
+      | head -n1 || true)
   mirror=${mirror:-http://deb.debian.org/debian}
   step "debootstrap bookworm from $mirror"
   debootstrap --variant=minbase bookworm "$CASE_DIR/rootfs" "$mirror" > "$CASE_DIR/debootstrap.log" 2>&1 \

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Errors as on ext4: ENAMETOOLONG, ENOTEMPTY, EISDIR, ENOTDIR, EEXIST, ENOENT; PATH_MAX paths.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 cd "$SEALFS_MNT"

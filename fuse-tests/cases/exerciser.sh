@@ -2,7 +2,7 @@
 # TIMEOUT: 600
 # Randomized pwrite/truncate/fallocate/mmap/read exerciser checked against a model after every
 # op (fixed seed, plus one random seed printed in the log), then again after unmount/mount.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 ex=$FUSE_TESTS/lib/exerciser.py

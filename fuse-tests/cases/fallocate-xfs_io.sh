@@ -2,7 +2,7 @@
 # TIMEOUT: 240
 # xfs_io pwrite/falloc/fpunch/fzero/truncate: after every step the whole file read back equals a
 # byte model (and st_blocks moves as on ext4 for block-aligned punches); again after remount.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd xfs_io
 fs_mkfs
 fs_mount

@@ -2,7 +2,7 @@
 # TIMEOUT: 600
 # fio verify=crc32c, verify_fatal=1 (fuse-tests/fio/verify.fio), then the same data verified
 # again (verify_only) after unmount/mount.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd fio
 fs_mkfs
 fs_mount

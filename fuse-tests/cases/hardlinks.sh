@@ -1,6 +1,6 @@
 #!/bin/bash
 # Hard links: nlink exact right after link/unlink, same inode, data shared, EPERM on a dir.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 cd "$SEALFS_MNT"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # mkfs refuses an existing sealfs without -f (one line, image untouched); -f recreates it;
 # -N prints the geometry and writes nothing (no file created, existing image untouched).
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 step "mkfs -N on a new path"
 "$SEALFS" mkfs -N -s 64M "$CASE_DIR/new.img" | tee "$CASE_DIR/geom"
 [[ ! -e $CASE_DIR/new.img ]] || fail "mkfs -N created the image file"

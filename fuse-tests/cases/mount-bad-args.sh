@@ -2,7 +2,7 @@
 # TIMEOUT: 120
 # Missing mount point, mount point that is a file, device already mounted: one-line errors,
 # non-zero exit, nothing (more) mounted.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 one_line_error() {   # one_line_error CMD...: fails unless CMD fails with one "sealfs: " line
   local rc=0

@@ -3,7 +3,7 @@
 # `sealfs mount` of files that are not sealfs filesystems (random bytes, zeros, empty, a text
 # file, a directory, a missing path) is refused within 10 s with one line on stderr starting
 # "sealfs: ", a non-zero exit and no stack trace; nothing is mounted and the file is unchanged.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 head -c $((16 << 20)) /dev/urandom > "$CASE_DIR/random.img"
 truncate -s 64M "$CASE_DIR/zeros.img"
 : > "$CASE_DIR/empty.img"

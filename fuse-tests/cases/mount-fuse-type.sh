@@ -6,7 +6,7 @@
 # /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin), so a temporary PATH entry is
 # not enough: the case adds the /usr/local/bin/sealfs symlink the README describes if it is
 # missing, and removes it again at exit.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd mount.fuse3
 fs_mkfs
 link=/usr/local/bin/sealfs

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Ownership: files created by uid/gid 65534 belong to it; setgid directories pass their group
 # (and the bit, to subdirectories) on; permission checks for another user (default_permissions).
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd setpriv
 fs_mkfs
 fs_mount -o allow_other

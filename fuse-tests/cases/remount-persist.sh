@@ -1,7 +1,7 @@
 #!/bin/bash
 # Everything survives unmount/mount: contents, modes, owners, ns times, xattrs, symlinks, hard
 # links, directory link counts, empty files and directories.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd setfattr getfattr
 fs_mkfs
 fs_mount

@@ -1,6 +1,6 @@
 #!/bin/bash
 # rename(2): replacing files and empty dirs, and the errors ext4 gives.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 cd "$SEALFS_MNT"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SIGTERM (and SIGINT) to the daemon unmount cleanly; data written before is there after the
 # next mount (no fsync needed) and fsck -n is clean.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 for sig in TERM INT; do
   step "SIG$sig"

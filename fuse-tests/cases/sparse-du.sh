@@ -1,7 +1,7 @@
 #!/bin/bash
 # Sparse files: a 1 GiB hole uses ~0 blocks on a 256 MiB filesystem, reads as zeros, and du and
 # du --apparent-size tell the two sizes apart; writes in the middle allocate only what they touch.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 f=$SEALFS_MNT/sparse

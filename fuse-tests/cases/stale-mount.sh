@@ -3,7 +3,7 @@
 # kill -9 of the daemon leaves a stale mount ("Transport endpoint is not connected"); mounting
 # over it gives a one-line message naming the way out; after fusermount3 -u the image mounts
 # again, fsynced data is there and fsck -n is clean.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 head -c 1000000 /dev/urandom > "$CASE_DIR/data"

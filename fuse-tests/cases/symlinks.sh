@@ -1,6 +1,6 @@
 #!/bin/bash
 # Symlinks: readlink, size, following, dangling (ENOENT vs lstat), ELOOP, long targets.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 cd "$SEALFS_MNT"

@@ -2,7 +2,7 @@
 # TIMEOUT: 300
 # tar round trips: a tar written onto the mount equals one written elsewhere and extracts to
 # the same tree; a tar (with a sparse member) extracted onto the mount equals its source.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd tar
 src_parent=/usr/include
 [[ -d $src_parent/linux ]] || skip "needs /usr/include/linux"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Timestamps as on ext4: write changes mtime+ctime; chmod/chown/link/rename change ctime only;
 # create/unlink/rename change the parent's mtime+ctime; reads change neither mtime nor ctime.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 fs_mkfs
 fs_mount
 cd "$SEALFS_MNT"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # User xattrs: set/get/list/remove, ENODATA, XATTR_CREATE/REPLACE, binary values, directories;
 # sealfs' virtual attributes are not listed.
-. "$FUSE_TESTS/lib/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 require_cmd setfattr getfattr
 fs_mkfs
 fs_mount

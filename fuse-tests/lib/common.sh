@@ -4,7 +4,7 @@
 # A case starts with:
 #   #!/bin/bash
 #   # TIMEOUT: 120
-#   . "$FUSE_TESTS/lib/common.sh"
+#   . "$(dirname "$0")/../lib/common.sh"
 # and then uses fs_mkfs / fs_mount / fs_umount / fs_remount and the assertions below. The case
 # runs with `set -euo pipefail`; the EXIT trap runs the case's on_exit commands (last first) and
 # unmounts $SEALFS_MNT if it is still mounted. Cases can also be run by hand: anything the
