@@ -50,12 +50,13 @@ cp "$REPO/bin/sealfs" "$ctx/bin/"
 docker build --network host -f "$ctx/docker/Dockerfile" --build-arg BASE="$BASE" -t "$TAG" "$ctx" \
   > "$CASE_DIR/build.log" 2>&1 || { tail -n 30 "$CASE_DIR/build.log"; fail "docker build failed"; }
 
-RUN=(docker run --network none --device /dev/fuse --cap-add SYS_ADMIN
+RUN=(timeout 120 docker run --network none --device /dev/fuse --cap-add SYS_ADMIN
   --security-opt apparmor:unconfined -v "$CASE_DIR/data:/data")
 mkdir -p "$CASE_DIR/data"
 
 step "mkfs, mount, write, unmount, mount, check inside a container"
 "${RUN[@]}" --rm --entrypoint /bin/sh "$TAG" -euc '
+  set -x
   sealfs mkfs -s 64M /data/sealfs.img
   sealfs mount /data/sealfs.img /mnt/sealfs --pidfile /tmp/pid
   grep " /mnt/sealfs fuse.sealfs " /proc/mounts
@@ -70,7 +71,8 @@ step "mkfs, mount, write, unmount, mount, check inside a container"
   cmp /tmp/r /mnt/sealfs/r
   fusermount3 -u /mnt/sealfs
   echo container-roundtrip-ok
-' | tee "$CASE_DIR/run1.log"
+' > "$CASE_DIR/run1.log" 2>&1 || true
+cat "$CASE_DIR/run1.log"
 grep -q container-roundtrip-ok "$CASE_DIR/run1.log" || fail "round trip inside the container failed"
 
 step "default entrypoint, host visibility through rshared, docker stop"
@@ -98,5 +100,6 @@ docker rm "$NAME" > /dev/null
   test "$(cat /mnt/sealfs/second)" = second
   fusermount3 -u /mnt/sealfs
   echo after-stop-ok
-' | tee "$CASE_DIR/run2.log"
+' > "$CASE_DIR/run2.log" 2>&1 || true
+cat "$CASE_DIR/run2.log"
 grep -q after-stop-ok "$CASE_DIR/run2.log" || fail "data written before docker stop is missing"
