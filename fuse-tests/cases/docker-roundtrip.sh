@@ -42,6 +42,7 @@ fi
 
 step "docker build"
 [[ -f $REPO/target/sealfs.jar ]] || fail "target/sealfs.jar missing: build first (mvn -q -B package -DskipTests)"
+[[ -f $REPO/bin/sealfs ]] || fail "bin/sealfs missing"
 ctx=$CASE_DIR/context
 mkdir -p "$ctx/docker" "$ctx/target" "$ctx/bin"
 cp "$REPO/docker/Dockerfile" "$ctx/docker/"
