@@ -22,7 +22,7 @@ sio() {
 seal_kill_bg() {
   local p
   for p in "${SEAL_BG_PIDS[@]}"; do
-    kill -9 "$p" 2>/dev/null
+    kill -9 "$p" 2>/dev/null || true
   done
   SEAL_BG_PIDS=()
 }

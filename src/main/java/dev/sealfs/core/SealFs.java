@@ -127,6 +127,10 @@ public final class SealFs implements AutoCloseable {
   private FsException stuck;
   /** The background committer. */
   private final Thread committer;
+  /** Private aliases of unlinked-but-open files: libfuse's hidden name to inode number. */
+  private final Map<String, Long> hidden = new HashMap<>();
+  /** The prefix of the names libfuse 2.9 gives unlinked-but-open files. */
+  static final String HIDDEN_PREFIX = ".fuse_hidden";
 
   private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
     this.device = device;
@@ -242,6 +246,10 @@ public final class SealFs implements AutoCloseable {
     if (path == null) {
       throw FsException.of(Errno.ENOENT, "no path");
     }
+    Inode alias = hiddenAlias(path);
+    if (alias != null) {
+      return alias;
+    }
     Inode cur = root();
     int n = path.length();
     int i = 0;
@@ -257,6 +265,9 @@ public final class SealFs implements AutoCloseable {
         j = n;
       }
       String name = path.substring(i, j);
+      if (name.length() > NAME_MAX / 3 && utf8Length(name) > NAME_MAX) {
+        throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
+      }
       if (!cur.isDir()) {
         throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
       }
@@ -268,6 +279,19 @@ public final class SealFs implements AutoCloseable {
       i = j;
     }
     return cur;
+  }
+
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  /** Returns the inode a libfuse hidden name stands for, or null if {@code path} is not one. */
+  private Inode hiddenAlias(String path) {
+    if (hidden.isEmpty() || !path.contains(HIDDEN_PREFIX)) {
+      return null;
+    }
+    Long ino = hidden.get(path.substring(path.lastIndexOf('/') + 1));
+    return ino == null ? null : meta.get(ino);
   }
 
   /**
@@ -291,7 +315,7 @@ public final class SealFs implements AutoCloseable {
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
       throw FsException.of(Errno.EINVAL, path + ": invalid name");
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+    if (utf8Length(name) > NAME_MAX) {
       throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
     }
     Inode dir = lookup(slash <= 0 ? "/" : p.substring(0, slash));
@@ -700,6 +724,14 @@ public final class SealFs implements AutoCloseable {
   /** Removes a non-directory name. */
   public synchronized void unlink(String path) {
     checkWritable();
+    String last = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
+    if (!hidden.isEmpty() && hidden.containsKey(last)) {
+      Inode i = meta.get(hidden.remove(last));
+      if (i != null) {
+        maybeFreeInode(i);
+      }
+      return;
+    }
     Parent p = parentOf(path);
     Inode i = child(p);
     if (i == null) {
@@ -752,6 +784,14 @@ public final class SealFs implements AutoCloseable {
     Inode s = child(src);
     if (s == null) {
       throw FsException.of(Errno.ENOENT, from + ": no such file or directory");
+    }
+    if (dst.name.startsWith(HIDDEN_PREFIX) && !s.isDir() && child(dst) == null) {
+      long t = now();
+      meta.removeEntry(src.dir, src.name);
+      touchDir(src.dir, t);
+      hidden.put(dst.name, s.ino);
+      dropLink(s, t);
+      return;
     }
     Inode d = child(dst);
     if (d == s) {

@@ -95,12 +95,12 @@ public final class FuseMount implements AutoCloseable {
   public static List<String> defaultOptions(Path device) {
     return List.of("big_writes", "max_write=131072",
         "fsname=" + escapeOption(device.toAbsolutePath().normalize().toString()),
-        "subtype=sealfs", "default_permissions", "use_ino", "hard_remove", "attr_timeout=0");
+        "subtype=sealfs", "default_permissions", "use_ino", "attr_timeout=0");
   }
 
   /** The default options as the help text shows them. */
   public static final String DEFAULT_OPTIONS_TEXT = "-s -o big_writes,max_write=131072,"
-      + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,hard_remove,"
+      + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,"
       + "attr_timeout=0";
 
   /** Escapes commas and backslashes for libfuse's -o parser. */
@@ -161,7 +161,7 @@ public final class FuseMount implements AutoCloseable {
     }
     Path canonical = canonical(abs);
     Optional<MountInfo> m = MountInfo.find(canonical);
-    if (m.isPresent()) {
+    if (m.isPresent() && m.get().fsType().startsWith("fuse")) {
       String how = m.get().fsType().startsWith("fuse") ? "fusermount3 -u " : "umount ";
       throw new FsException(Errno.EBUSY, "mount point " + canonical
           + " is already a mount point (" + m.get().fsType() + " from " + m.get().source()

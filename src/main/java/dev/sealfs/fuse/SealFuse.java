@@ -38,11 +38,12 @@ import ru.serce.jnrfuse.struct.Timespec;
  * operations on unlinked-but-open files arrive with a null path and their file handle, and
  * {@code utimens} receives UTIME_NOW / UTIME_OMIT.
  *
- * <p>Known libfuse 2.9 limit (hard_remove): a plain {@code fstat} of an unlinked-but-open file
- * gets ENOENT, because the kernel sends that GETATTR without a file handle and libfuse cannot
- * build a path for a nameless node. Ops that carry the handle (read, write, ftruncate,
- * fallocate, fsync, ioctl, release, lseek(SEEK_END)'s getattr) work and arrive here with a null
- * path.
+ * <p>Unlinked-but-open files: the mount does not use {@code hard_remove}, so libfuse renames such
+ * a file to {@code .fuse_hiddenNNN} instead of unlinking it, and unlinks that name at release.
+ * The core treats that rename as the unlink it stands for (the name disappears from the
+ * directory, the link count drops, the inode becomes an orphan) and keeps the hidden name only
+ * as a private alias, so {@code fstat} on the open file works (the kernel sends it without a
+ * file handle, by path) while the directory never shows the hidden name.
  */
 public final class SealFuse extends FuseStubFS {
 

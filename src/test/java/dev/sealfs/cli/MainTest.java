@@ -122,7 +122,7 @@ class MainTest {
     Result r = run("mount", "--help");
     assertEquals(0, r.code);
     assertTrue(r.out.contains("big_writes,max_write=131072"), r.out);
-    assertTrue(r.out.contains("hard_remove"), r.out);
+    assertTrue(r.out.contains("attr_timeout=0"), r.out);
     assertTrue(r.out.contains("fusermount3 -u"), r.out);
     r = run("--version");
     assertEquals(0, r.code);

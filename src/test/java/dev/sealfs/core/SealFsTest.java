@@ -229,4 +229,26 @@ class SealFsTest {
       fs.mkdir("/" + "n".repeat(255), 0755, ME);
     }
   }
+
+  @Test
+  void hiddenRenameActsAsUnlinkOfAnOpenFile() {
+    Path img = image(4096, 16L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.mkdir("/d", 0755, ME);
+      long fh = fs.create("/d/f", 0644, O_RDWR, ME);
+      write(fs, fh, pattern(10000, 9), 0);
+      fs.rename("/d/f", "/d/.fuse_hidden0000000200000001");
+      assertEquals(0, fs.getattr("/d/.fuse_hidden0000000200000001").nlink());
+      assertEquals(2, fs.readdir("/d").size());
+      fs.rmdir("/d");
+      assertEquals(0, fs.getattr("/d/.fuse_hidden0000000200000001").nlink());
+      assertArrayEquals(pattern(10000, 9), read(fs, fh, 0, 10000));
+      long before = fs.statfs().freeBlocks();
+      fs.release(fh);
+      fs.unlink("/d/.fuse_hidden0000000200000001");
+      assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/d/.fuse_hidden0000000200000001")));
+      assertEquals(before + 3, fs.statfs().freeBlocks());
+      assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.getattr("/" + "x".repeat(256))));
+    }
+  }
 }

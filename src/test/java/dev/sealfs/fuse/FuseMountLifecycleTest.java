@@ -39,7 +39,9 @@ class FuseMountLifecycleTest {
   /** Mounts a TinyFs at a new directory under tmp. */
   private FuseMount mountTiny(TinyFs fs, Path mnt, AtomicInteger closes, Path pidFile) {
     Path canonical = FuseMount.preflight(mnt);
-    String[] argv = FuseMount.fuseArgs(canonical, Paths.get("/dev/tiny,img"), List.of(), false);
+    // hard_remove here (not a sealfs default) so unlinked-but-open files exercise null paths.
+    String[] argv = FuseMount.fuseArgs(canonical, Paths.get("/dev/tiny,img"),
+        List.of("hard_remove"), false);
     FuseMount m = new FuseMount(fs::fuseMain, closes::incrementAndGet, canonical, argv, pidFile);
     m.start();
     return m;
