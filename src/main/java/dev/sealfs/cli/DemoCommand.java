@@ -75,6 +75,8 @@ public final class DemoCommand implements Callable<Integer> {
   private int passed;
   /** Checks that did not. */
   private final List<String> failed = new ArrayList<>();
+  /** Set by the Ctrl-C hook: the story is cut short, later results mean nothing. */
+  private volatile boolean interrupted;
 
   /** Runs the story; always cleans up; returns 0 if every check passed. */
   @Override
@@ -92,6 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     DemoSession session = s;
     Thread hook = new Thread(() -> {
+      interrupted = true;
       err.println();
       err.println("sealfs: demo interrupted; unmounting and deleting " + session.dir);
       err.flush();
@@ -608,6 +611,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Records one expectation and prints whether it held. */
   private void check(boolean ok, String what) {
+    if (interrupted) {
+      return;
+    }
     if (ok) {
       passed++;
       out.println("  [ok] " + what);
@@ -619,6 +625,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Records and prints an expectation that did not hold. */
   private void fail(String what) {
+    if (interrupted) {
+      return;
+    }
     failed.add(what);
     out.println("  [UNEXPECTED] " + what);
     out.flush();
