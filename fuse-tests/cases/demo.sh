@@ -1,0 +1,83 @@
+#!/bin/bash
+# TIMEOUT: 240
+# `sealfs demo` tells the sealing story on its own temporary image and exits 0 only if every
+# step behaved as expected; it always unmounts and deletes that image: at the end, and on
+# Ctrl-C (SIGINT to its process group) in the middle. --keep leaves the mount for exploring.
+. "$(dirname "$0")/../lib/common.sh"
+require_cmd truncate fallocate dd fusermount3
+
+# Fails unless nothing is mounted under DIR and DIR is empty (the demo's temp dir is gone).
+assert_cleaned_up() {
+  local dir=$1 left
+  if awk -v d="$dir/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    fail "something is still mounted under $dir: $(grep -F "$dir/" /proc/mounts)"
+  fi
+  left=$(ls -A "$dir")
+  [[ -z $left ]] || fail "the demo left files in $dir: $left"
+}
+
+step "a full run exits 0 and cleans up"
+mkdir -p "$CASE_DIR/run"
+rc=0
+"$SEALFS" demo --dir "$CASE_DIR/run" > "$CASE_DIR/run.out" 2>&1 || rc=$?
+cat "$CASE_DIR/run.out"
+assert_eq 0 "$rc" "sealfs demo exit status"
+for line in \
+  '[ok] a fresh open through the mount reads the device write' \
+  'truncate: failed to truncate '"'"'data'"'"' at 0 bytes: Text file busy' \
+  'fallocate: fallocate failed: Text file busy' \
+  "[ok] the stale direct write landed in 'other'" \
+  "[ok] a new file does not get the orphan's blocks" \
+  '[ok] strict seal of a holey file is refused with EPERM' \
+  '[ok] kill -9 of the holder drops its seal' \
+  '[ok] a forked child keeps the seal after the parent closed and exited'; do
+  grep -qF -- "$line" "$CASE_DIR/run.out" || fail "output lacks: $line"
+done
+grep -qE '^  \[ok\] size \(16384\) and generation \([0-9]+\) unchanged$' "$CASE_DIR/run.out" \
+  || fail "no 'size and generation unchanged' line"
+grep -qE '^All [0-9]+ checks behaved as expected\.$' "$CASE_DIR/run.out" \
+  || fail "no 'All N checks behaved as expected.' line"
+if grep -qF '[UNEXPECTED]' "$CASE_DIR/run.out"; then
+  fail "unexpected step: $(grep -F '[UNEXPECTED]' "$CASE_DIR/run.out")"
+fi
+assert_cleaned_up "$CASE_DIR/run"
+
+step "Ctrl-C in the middle still unmounts and deletes"
+mkdir -p "$CASE_DIR/int"
+# A new session, as a terminal's foreground job would be; SIGINT goes to its whole group.
+"$PYTHON" - "$SEALFS" "$CASE_DIR/int" "$CASE_DIR/int.out" <<'PY' || fail "interrupted demo: see above"
+import os, signal, subprocess, sys, time
+sealfs, where, log = sys.argv[1:4]
+with open(log, "w") as out:
+    p = subprocess.Popen([sealfs, "demo", "--dir", where], stdout=out, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+deadline = time.monotonic() + 60
+while "== 5. " not in open(log).read():   # interrupt while the demo holds a seal
+    if p.poll() is not None or time.monotonic() > deadline:
+        sys.exit("demo ended (%s) before step 5:\n%s" % (p.returncode, open(log).read()))
+    time.sleep(0.05)
+os.killpg(p.pid, signal.SIGINT)
+rc = p.wait(timeout=60)
+time.sleep(0.5)
+alive = subprocess.run(["pgrep", "-g", str(p.pid)], capture_output=True, text=True).stdout
+print(open(log).read())
+if rc == 0 or alive.strip():
+    sys.exit("after SIGINT: exit %d, processes left in its group: %r" % (rc, alive))
+PY
+grep -qF 'sealfs: demo interrupted; unmounting and deleting' "$CASE_DIR/int.out" \
+  || fail "no interruption message"
+assert_cleaned_up "$CASE_DIR/int"
+
+step "--keep leaves the filesystem mounted"
+mkdir -p "$CASE_DIR/keep"
+"$SEALFS" demo --keep --dir "$CASE_DIR/keep" > "$CASE_DIR/keep.out" 2>&1 \
+  || fail "demo --keep exited $?: $(tail -5 "$CASE_DIR/keep.out")"
+kept=$(sed -n 's/^Left mounted for exploring: .* at \(.*\) (daemon pid [0-9]*)\.$/\1/p' \
+  "$CASE_DIR/keep.out")
+[[ -n $kept ]] || fail "no 'Left mounted' line: $(tail -5 "$CASE_DIR/keep.out")"
+on_exit "fusermount3 -u '$kept' 2>/dev/null"
+is_mounted "$kept" || fail "$kept is not mounted after demo --keep"
+assert_eq "fuse.sealfs" "$(mount_type "$kept")" "type of the kept mount"
+[[ -s $kept/sparse ]] || fail "the demo's files are not on the kept mount"
+fusermount3 -u "$kept" || fail "cannot unmount the kept mount"
+wait_for 10 eval "! is_mounted '$kept'" || fail "$kept still mounted"
