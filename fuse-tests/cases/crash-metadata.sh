@@ -7,6 +7,7 @@
 # no file holds another file's data. CRASH_ROUNDS (default 14) rounds on one filesystem, each
 # with its own random kill time; CRASH_SEED reproduces a run.
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/crash.sh
 . "$FUSE_TESTS/lib/crash.sh"
 require_cmd fusermount3 timeout
 
