@@ -5,7 +5,7 @@ fs_mkfs
 fs_mount
 free_bytes() { sync; stat -f -c '%f %S' "$SEALFS_MNT" | awk '{ print $1 * $2 }'; }
 total=$(stat -f -c '%b %S' "$SEALFS_MNT" | awk '{ print $1 * $2 }')
-((total > 200 * 1048576 && total <= 256 * 1048576)) || fail "total size $total for a 256M image"
+((total > 128 * 1048576 && total <= 256 * 1048576)) || fail "total size $total for a 256M image"
 df -h "$SEALFS_MNT"
 before=$(free_bytes)
 dd if=/dev/urandom of="$SEALFS_MNT/f" bs=1M count=64 conv=fsync status=none

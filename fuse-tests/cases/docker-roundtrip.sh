@@ -42,6 +42,7 @@ fi
 
 step "docker build"
 [[ -f $REPO/target/sealfs.jar ]] || fail "target/sealfs.jar missing: build first (mvn -q -B package -DskipTests)"
+[[ -f $REPO/bin/sealfs ]] || fail "bin/sealfs missing"
 ctx=$CASE_DIR/context
 mkdir -p "$ctx/docker" "$ctx/target" "$ctx/bin"
 cp "$REPO/docker/Dockerfile" "$ctx/docker/"
@@ -82,8 +83,16 @@ mount --bind "$host" "$host"
 mount --make-rshared "$host"
 on_exit 'umount -l $host 2>/dev/null'
 "${RUN[@]}" -d --name "$NAME" -v "$host:/mnt/sealfs:rshared" "$TAG" > /dev/null
-wait_for 60 eval 'docker exec $NAME grep -q " /mnt/sealfs fuse.sealfs " /proc/mounts' \
-  || { docker logs "$NAME"; fail "default entrypoint did not mount /mnt/sealfs"; }
+served() { docker exec "$NAME" grep -q " /mnt/sealfs fuse.sealfs " /proc/mounts 2>/dev/null; }
+settled() {   # mounted, or the container has already exited
+  [[ $(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null) == true ]] || return 0
+  served
+}
+wait_for 60 settled || true
+if ! served; then
+  docker logs "$NAME"
+  fail "default entrypoint did not mount /mnt/sealfs"
+fi
 assert_eq hello-from-docker "$(docker exec "$NAME" cat /mnt/sealfs/hello)" "file via the default entrypoint"
 docker exec "$NAME" sh -c 'echo second > /mnt/sealfs/second'
 wait_for 10 eval '[[ -f $host/hello ]]' || fail "mount not visible on the host through :rshared"
