@@ -267,7 +267,8 @@ def cmd_run(mnt, root, log, seed, id_base):
     load.run()
   except OSError as e:
     code = 2 if e.errno in GONE else 3
-    print("workload: stopped after %d ops, %d fsync points: %s" % (load.ops, load.syncs, e),
+    what = errno.errorcode.get(e.errno, str(e.errno)) if code == 2 else str(e)
+    print("workload: stopped after %d ops, %d fsync points: %s" % (load.ops, load.syncs, what),
           file=sys.stderr)
     sys.exit(code)
 
