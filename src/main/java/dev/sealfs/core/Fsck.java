@@ -48,7 +48,7 @@ public final class Fsck {
     try (Device dev = Device.open(abs, true)) {
       dev.lockExclusive(true);
       try {
-        l = Loader.load(dev);
+        l = Loader.load(dev, true);
       } catch (FsException e) {
         err.println("sealfs fsck: " + e.getMessage());
         return e.errno() == Errno.EUCLEAN ? UNCORRECTED : OPERATIONAL;
@@ -59,6 +59,10 @@ public final class Fsck {
       out.printf("journal: %d committed groups (%d records) replayed, %d bytes of uncommitted"
           + " tail discarded%n", l.replay().groups(), l.replay().records(),
           l.replay().tailBytes());
+      if (l.replay().damagedAt() >= 0) {
+        fixable.add("journal record at offset " + l.replay().damagedAt() + " is corrupt and"
+            + " committed changes follow it (repair discards them)");
+      }
       checkBlocks(l, errors);
       orphans = checkNames(l, fixable);
     } catch (FsException e) {

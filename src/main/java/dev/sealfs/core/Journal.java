@@ -27,6 +27,13 @@ import java.util.List;
  * {@code seq == expected} all hold; stop at the first invalid record. Records are applied only
  * when their group's COMMIT is read, so a torn or unfinished group is discarded whole. A stale
  * record from before the last checkpoint always has a smaller seq, so it ends the scan.
+ *
+ * <p>Damage versus a torn tail: when the scan stops, the rest of the region is searched for a
+ * valid COMMIT record with a larger seq. A torn last group has none; finding one means committed
+ * groups follow a damaged record, and recovery refuses ({@code damagedAt >= 0}) rather than
+ * silently dropping them. (After a machine crash, an unforced group torn in the middle while a
+ * later one reached the disk looks the same; {@code sealfs fsck} then repairs by discarding
+ * everything after the damage.)
  */
 final class Journal {
   /** Record magic, "JRNL" little-endian. */
@@ -124,8 +131,11 @@ final class Journal {
    * @param endPos byte position after the last committed group
    * @param nextSeq seq after the last committed group
    * @param tailBytes bytes of valid but uncommitted records discarded
+   * @param damagedAt offset where a damaged record hides later committed groups, or -1
+   * @param maxSeq the largest seq of any valid record of this epoch seen in the region
    */
-  record Replay(int groups, long records, long endPos, long nextSeq, long tailBytes) {}
+  record Replay(int groups, long records, long endPos, long nextSeq, long tailBytes,
+      long damagedAt, long maxSeq) {}
 
   /** Replays every committed group of the region into {@code meta}. */
   static Replay replay(Device device, long startByte, long capacityBytes, long firstSeq,
@@ -169,6 +179,24 @@ final class Journal {
       }
       pos += HEADER + len + TRAILER;
     }
-    return new Replay(groups, records, committedEnd, committedSeq, pos - committedEnd);
+    long maxSeq = expected - 1;
+    long damagedAt = -1;
+    for (int p = pos + 1; p + HEADER + TRAILER <= region.length; p++) {
+      if (bb.getInt(p) != MAGIC) {
+        continue;
+      }
+      int len = bb.getInt(p + 8);
+      long seq = bb.getLong(p + 12);
+      if (len < 0 || len > region.length - p - HEADER - TRAILER || seq < expected
+          || bb.getInt(p + HEADER + len) != Codec.crc32c(region, p, HEADER + len)) {
+        continue;
+      }
+      maxSeq = Math.max(maxSeq, seq);
+      if ((bb.getShort(p + 4) & 0xffff) == COMMIT && damagedAt < 0) {
+        damagedAt = pos;
+      }
+    }
+    return new Replay(groups, records, committedEnd, committedSeq, pos - committedEnd, damagedAt,
+        maxSeq);
   }
 }

@@ -78,6 +78,14 @@ final class Loader {
 
   /** Loads superblock, checkpoint and journal; throws a one-line FsException if damaged. */
   static Loaded load(Device dev) {
+    return load(dev, false);
+  }
+
+  /**
+   * Loads superblock, checkpoint and journal; with {@code acceptDamagedJournal} (fsck repair),
+   * committed groups hidden behind a damaged journal record are discarded instead of refused.
+   */
+  static Loaded load(Device dev, boolean acceptDamagedJournal) {
     Superblock sb = readSuperblock(dev);
     try {
       Metadata meta = Metadata.restore(Checkpoint.read(dev, sb));
@@ -87,6 +95,11 @@ final class Loader {
       }
       Journal.Replay replay = Journal.replay(dev, sb.journalStart() * sb.blockSize(), jBytes,
           sb.journalSeq(), meta);
+      if (replay.damagedAt() >= 0 && !acceptDamagedJournal) {
+        throw FsException.of(Errno.EUCLEAN, "metadata damaged: journal record at offset "
+            + replay.damagedAt() + " is corrupt and committed changes follow it;"
+            + " run sealfs fsck (repair discards the changes after the damage)");
+      }
       meta.relinkParents();
       Inode root = meta.get(Metadata.ROOT_INO);
       if (root == null || !root.isDir()) {

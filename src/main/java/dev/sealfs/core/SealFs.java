@@ -140,7 +140,7 @@ public final class SealFs implements AutoCloseable {
     this.meta = l.meta();
     this.alloc = l.alloc();
     this.journal = new Journal(device, sb.journalStart() * bs, sb.journalBlocks() * bs,
-        l.replay().nextSeq(), l.replay().endPos());
+        Math.max(l.replay().nextSeq(), l.replay().maxSeq() + 1), l.replay().endPos());
     if (!readOnly) {
       this.committer = new Thread(this::commitLoop, "sealfs-commit");
       this.committer.setDaemon(true);
@@ -151,14 +151,19 @@ public final class SealFs implements AutoCloseable {
 
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
   public static SealFs open(Path devicePath, boolean readOnly) {
+    return open(devicePath, readOnly, false);
+  }
+
+  private static SealFs open(Path devicePath, boolean readOnly, boolean repair) {
     Device dev = Device.open(devicePath, readOnly);
     try {
       dev.lockExclusive(readOnly);
-      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev));
+      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev, repair));
       SealFs fs = new SealFs(dev, l, readOnly);
       int orphans = fs.freeOrphansAtMount();
       if (!readOnly) {
-        if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0) {
+        if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0
+            || l.replay().damagedAt() >= 0) {
           synchronized (fs) {
             fs.checkpoint();
           }
@@ -1580,7 +1585,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Opens a filesystem for fsck's repair pass (a normal writable open). */
   static SealFs openForRepair(Path devicePath) {
-    return open(devicePath, false);
+    return open(devicePath, false, true);
   }
 
   /**

@@ -134,9 +134,10 @@ record Superblock(int blockSize, long totalBlocks, long journalStart, long journ
     int nRuns = r.u32();
     long created = r.u64();
     long reserve = r.u64();
-    r.check(total > 0 && jStart >= 2 && jBlocks > 0 && dStart == jStart + jBlocks
-        && dBlocks > 0 && dStart + dBlocks <= total, "bad geometry");
-    r.check(deviceBytes <= 0 || total * (long) bs <= deviceBytes,
+    r.check(total > 0 && total < (1L << 48) && jStart >= 2 && jBlocks > 0
+        && jBlocks < (1L << 32) && dStart == jStart + jBlocks && dBlocks > 0
+        && dBlocks < (1L << 48) && dStart + dBlocks <= total, "bad geometry");
+    r.check(deviceBytes <= 0 || total <= deviceBytes / bs,
         "device is smaller (" + deviceBytes + " bytes) than the filesystem ("
             + total * (long) bs + " bytes)");
     r.check(nRuns >= 0 && nRuns <= maxRuns(bs), "bad checkpoint run count " + nRuns);

@@ -251,4 +251,34 @@ class SealFsTest {
       assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.getattr("/" + "x".repeat(256))));
     }
   }
+
+  @Test
+  void damagedJournalRecordBeforeCommittedGroupsIsRefusedAndRepairable() throws Exception {
+    Path img = image(4096, 16L << 20);
+    SealFs fs = SealFs.open(img, false);
+    for (int n = 0; n < 3; n++) {
+      fs.release(fs.create("/f" + n, 0644, O_RDWR, ME));
+      fs.syncAll();
+    }
+    fs.crashForTest();
+    Superblock sb;
+    try (Device d = Device.open(img, true)) {
+      sb = Loader.readSuperblock(d);
+    }
+    byte[] all = Files.readAllBytes(img);
+    all[(int) (sb.journalStart() * 4096) + 30] ^= 0x55;
+    Files.write(img, all);
+    FsException e = assertThrows(FsException.class, () -> SealFs.open(img, false));
+    assertTrue(e.getMessage().contains("journal"), e.getMessage());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(4, Fsck.run(img, false, new PrintStream(out), new PrintStream(out)),
+        out::toString);
+    assertEquals(1, Fsck.run(img, true, new PrintStream(out), new PrintStream(out)),
+        out::toString);
+    assertEquals(0, Fsck.run(img, false, new PrintStream(out), new PrintStream(out)),
+        out::toString);
+    try (SealFs again = SealFs.open(img, false)) {
+      again.readdir("/");
+    }
+  }
 }
