@@ -129,6 +129,7 @@ final class MountCommand implements Callable<Integer> {
   /** Starts a detached foreground child and waits until its mount is live. */
   private int runBackground(Path dev, List<String> opts, Path pid) throws IOException {
     Path mnt = FuseMount.preflight(mountpoint);
+    SealFs.check(dev);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
     Path log = Paths.get(System.getProperty("java.io.tmpdir"),
         "sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");

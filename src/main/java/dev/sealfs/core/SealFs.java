@@ -149,6 +149,16 @@ public final class SealFs implements AutoCloseable {
     }
   }
 
+  /**
+   * Validates the filesystem on {@code device} without writing or locking it (the mount command
+   * runs this before it starts a daemon, so a bad device is refused at once).
+   */
+  public static void check(Path devicePath) {
+    try (Device dev = Device.open(devicePath, true)) {
+      Loader.buildAllocator(Loader.load(dev));
+    }
+  }
+
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
   public static SealFs open(Path devicePath, boolean readOnly) {
     return open(devicePath, readOnly, false);
