@@ -495,49 +495,13 @@ public final class SealFs implements AutoCloseable {
    * {@link #breakLayout}.
    */
   private void makeWritten(Inode i, long fileBlock, long fileEnd, long keepFrom, long keepTo) {
-    List<long[]> holes = new ArrayList<>();
     List<Extent> unwritten = new ArrayList<>();
-    long fb = fileBlock;
-    long holeBlocks = 0;
-    while (fb < fileEnd) {
-      Extent e = i.extents.ceiling(fb);
-      if (e == null || e.fileBlock() >= fileEnd) {
-        holes.add(new long[] {fb, fileEnd});
-        holeBlocks += fileEnd - fb;
-        break;
-      }
-      if (e.fileBlock() > fb) {
-        holes.add(new long[] {fb, e.fileBlock()});
-        holeBlocks += e.fileBlock() - fb;
-        fb = e.fileBlock();
-        continue;
-      }
-      long to = Math.min(e.fileEnd(), fileEnd);
+    for (Extent e : i.extents.slice(fileBlock, fileEnd - fileBlock)) {
       if (e.state() == ExtentState.UNWRITTEN) {
-        unwritten.add(e.slice(fb, to));
-      }
-      fb = to;
-    }
-    List<Extent> fresh = new ArrayList<>();
-    if (holeBlocks > 0) {
-      List<Allocator.Run> runs = allocateData(goalFor(i, holes.get(0)[0]), holeBlocks);
-      int r = 0;
-      long used = 0;
-      for (long[] h : holes) {
-        long at = h[0];
-        while (at < h[1]) {
-          Allocator.Run run = runs.get(r);
-          long n = Math.min(h[1] - at, run.blockCount() - used);
-          fresh.add(new Extent(at, run.devBlock() + used, n, ExtentState.WRITTEN));
-          at += n;
-          used += n;
-          if (used == run.blockCount()) {
-            r++;
-            used = 0;
-          }
-        }
+        unwritten.add(e);
       }
     }
+    List<Extent> fresh = allocateHoles(i, fileBlock, fileEnd, ExtentState.WRITTEN);
     List<Extent> touched = new ArrayList<>(fresh);
     touched.addAll(unwritten);
     for (Extent e : touched) {
@@ -1140,7 +1104,11 @@ public final class SealFs implements AutoCloseable {
     meta.markDirty(i);
   }
 
-  private void allocateUnwritten(Inode i, long fileBlock, long fileEnd) {
+  /**
+   * Allocates device blocks for the holes in {@code [fileBlock, fileEnd)}, all or nothing
+   * (ENOSPC), and returns the new extents in {@code state}, not yet mapped.
+   */
+  private List<Extent> allocateHoles(Inode i, long fileBlock, long fileEnd, ExtentState state) {
     List<long[]> holes = new ArrayList<>();
     long holeBlocks = 0;
     long fb = fileBlock;
@@ -1156,8 +1124,9 @@ public final class SealFs implements AutoCloseable {
       }
       fb = e.fileEnd();
     }
+    List<Extent> fresh = new ArrayList<>();
     if (holeBlocks == 0) {
-      return;
+      return fresh;
     }
     List<Allocator.Run> runs = allocateData(goalFor(i, holes.get(0)[0]), holeBlocks);
     int r = 0;
@@ -1167,7 +1136,7 @@ public final class SealFs implements AutoCloseable {
       while (at < h[1]) {
         Allocator.Run run = runs.get(r);
         long n = Math.min(h[1] - at, run.blockCount() - used);
-        meta.map(i, new Extent(at, run.devBlock() + used, n, ExtentState.UNWRITTEN));
+        fresh.add(new Extent(at, run.devBlock() + used, n, state));
         at += n;
         used += n;
         if (used == run.blockCount()) {
@@ -1176,7 +1145,17 @@ public final class SealFs implements AutoCloseable {
         }
       }
     }
-    mapChanged(i);
+    return fresh;
+  }
+
+  private void allocateUnwritten(Inode i, long fileBlock, long fileEnd) {
+    List<Extent> fresh = allocateHoles(i, fileBlock, fileEnd, ExtentState.UNWRITTEN);
+    for (Extent e : fresh) {
+      meta.map(i, e);
+    }
+    if (!fresh.isEmpty()) {
+      mapChanged(i);
+    }
   }
 
   private void allocateRange(Inode i, long offset, long end, boolean keep) {
