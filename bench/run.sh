@@ -116,7 +116,7 @@ run_fio() {
   fio --output-format=json --output="$out" --ioengine=psync --invalidate=0 --fallocate=none \
     --randrepeat=1 --group_reporting "$@" >/dev/null
   c1=$(cpu_ticks "$pid")
-  python3 - "$out" "$target" "$job" "$(((c1 - c0)))" "$CLK_TCK" >>"$RES" <<'PY'
+  python3 - "$out" "$target" "$job" "$((c1 - c0))" "$CLK_TCK" >>"$RES" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 j = d["jobs"][0]
