@@ -142,7 +142,8 @@ public final class DirectCommand implements Callable<Integer> {
     try {
       s = DirectSession.open(file, SealAbi.SEAL_PREPARE);
     } catch (SealClientException e) {
-      err.println("sealfs: cannot seal " + file + " for direct access: " + e.getMessage());
+      err.println("sealfs: cannot seal " + file + " for direct access: " + e.getMessage()
+          + (e.errno() == 25 ? " (not on a sealfs mount?)" : ""));
       err.flush();
       return Main.EXIT_FAILURE;
     } catch (IOException e) {
