@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
         SealCommand.class,
         LayoutCommand.class,
         StatusCommand.class,
+        DirectCommand.class,
         DemoCommand.class,
     })
 public final class Main implements Runnable {
