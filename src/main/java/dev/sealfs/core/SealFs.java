@@ -1556,6 +1556,23 @@ public final class SealFs implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+      // Ordered data without stalling every FUSE request behind the writeback: flush the data
+      // of the blocks allocated so far outside the lock. commit() below still forces under the
+      // lock (allocatedSinceForce stays set), but then only what was dirtied in between is left.
+      boolean preflush;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        preflush = allocatedSinceForce;
+      }
+      if (preflush) {
+        try {
+          device.force();
+        } catch (FsException e) {
+          LOG.debug("background pre-flush failed (closing?): {}", e.getMessage());
+        }
+      }
       synchronized (this) {
         if (closed) {
           return;
