@@ -101,7 +101,44 @@ public final class FuseMount implements AutoCloseable {
   /** The default options as the help text shows them. */
   public static final String DEFAULT_OPTIONS_TEXT = "-s -o big_writes,max_write=131072,"
       + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,"
-      + "attr_timeout=0";
+      + "attr_timeout=0 (and allow_other when mounted by root: the kernel's permission checks"
+      + " still apply; -o noallow_other keeps the mount to root)";
+
+  /** Our own pseudo-option that keeps a root mount private (not passed to libfuse). */
+  static final String NO_ALLOW_OTHER = "noallow_other";
+
+  /**
+   * Returns the options libfuse gets: the defaults, then the user's, plus {@code allow_other}
+   * when root mounts (so other users reach the files as on ext4; default_permissions keeps the
+   * kernel's permission checks) unless the user said {@code noallow_other}.
+   */
+  static List<String> effectiveOptions(Path device, List<String> userOptions, boolean root) {
+    List<String> opts = new ArrayList<>(defaultOptions(device));
+    boolean keepPrivate = userOptions.contains(NO_ALLOW_OTHER);
+    for (String o : userOptions) {
+      if (!o.equals(NO_ALLOW_OTHER)) {
+        opts.add(o);
+      }
+    }
+    if (root && !keepPrivate && !opts.contains("allow_other") && !opts.contains("allow_root")) {
+      opts.add("allow_other");
+    }
+    return opts;
+  }
+
+  /** Returns true if this process runs with effective uid 0. */
+  static boolean runningAsRoot() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+")[2].equals("0");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    return false;
+  }
 
   /** Escapes commas and backslashes for libfuse's -o parser. */
   static String escapeOption(String s) {
@@ -111,8 +148,7 @@ public final class FuseMount implements AutoCloseable {
   /** Returns fuse_main_real's argv: program name, foreground, single-threaded, mount point, -o. */
   static String[] fuseArgs(Path mountpoint, Path device, List<String> userOptions,
       boolean debug) {
-    List<String> opts = new ArrayList<>(defaultOptions(device));
-    opts.addAll(userOptions);
+    List<String> opts = effectiveOptions(device, userOptions, runningAsRoot());
     List<String> argv = new ArrayList<>(List.of("sealfs", "-f", "-s"));
     if (debug) {
       argv.add("-d");
