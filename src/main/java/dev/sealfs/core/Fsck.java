@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <p>Exit codes as fsck(8): 0 clean, 1 errors fixed, 4 errors left uncorrected, 8 operational
  * error. {@code -n} never writes. Repair fixes link counts, dangling entries, unreachable inodes
- * (into /lost+found) and orphans; blocks used twice are reported and left.
+ * (into /lost+found) and orphans; blocks used twice are reported and left. When stderr is a
+ * terminal, a progress line is printed there about once a second while inodes are checked.
  */
 public final class Fsck {
   /** Exit code: clean. */
@@ -63,8 +64,10 @@ public final class Fsck {
         fixable.add("journal record at offset " + l.replay().damagedAt() + " is corrupt and"
             + " committed changes follow it (repair discards them)");
       }
-      checkBlocks(l, errors);
+      Progress progress = new Progress(err, System.console() != null);
+      checkBlocks(l, errors, progress);
       orphans = checkNames(l, fixable);
+      progress.done();
     } catch (FsException e) {
       err.println("sealfs fsck: " + e.getMessage());
       return OPERATIONAL;
@@ -112,13 +115,54 @@ public final class Fsck {
     return false;
   }
 
-  private static void checkBlocks(Loader.Loaded l, List<String> errors) {
+  /** A progress line on stderr, at most once a second, only when stderr is a terminal. */
+  static final class Progress {
+    /** Where the line goes. */
+    private final PrintStream err;
+    /** False when stderr is not a terminal: then nothing is printed. */
+    private final boolean enabled;
+    /** When the last line was printed, ns. */
+    private long lastNs = System.nanoTime();
+    /** True once a line was printed (so done() ends it). */
+    private boolean printed;
+
+    /** Creates a progress reporter. */
+    Progress(PrintStream err, boolean enabled) {
+      this.err = err;
+      this.enabled = enabled;
+    }
+
+    /** Reports {@code done} of {@code total} items of {@code what}, if a second has passed. */
+    void tick(String what, long done, long total) {
+      long now = System.nanoTime();
+      if (!enabled || now - lastNs < 1_000_000_000L) {
+        return;
+      }
+      lastNs = now;
+      printed = true;
+      err.printf("\rsealfs fsck: %s %d/%d (%d%%)", what, done, total,
+          total == 0 ? 100 : done * 100 / total);
+      err.flush();
+    }
+
+    /** Ends the progress line, if one was printed. */
+    void done() {
+      if (printed) {
+        err.println();
+      }
+    }
+  }
+
+  private static void checkBlocks(Loader.Loaded l, List<String> errors, Progress progress) {
     Superblock sb = l.sb();
     List<long[]> runs = new ArrayList<>();
     for (Allocator.Run r : sb.checkpointRuns()) {
       runs.add(new long[] {r.devBlock(), r.blockCount(), 0});
     }
+    long seen = 0;
+    long total = l.meta().inodes.size();
     for (Inode i : l.meta().inodes.values()) {
+      progress.tick("inodes", ++seen, total);
       if (i.extents == null) {
         continue;
       }
