@@ -7,7 +7,6 @@ import dev.sealfs.fuse.MountInfo;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,18 +67,7 @@ final class DemoSession {
 
   /** Returns the command line that runs this same sealfs (java, JVM flags, classpath, Main). */
   static List<String> selfCommand() {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command()
-        .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    return cmd;
+    return MountCommand.selfCommand();
   }
 
   /**

@@ -169,12 +169,9 @@ final class MountCommand implements Callable<Integer> {
         + " s waiting for the mount at " + mnt + "; see " + log);
   }
 
-  /** Returns the command line of the background child (same java, classpath and JVM flags). */
-  private List<String> childCommand(Path dev, Path mnt, List<String> opts, Path pid) {
+  /** Returns the command that runs this sealfs again: same java, JVM flags and classpath. */
+  static List<String> selfCommand() {
     List<String> cmd = new ArrayList<>();
-    if (Files.isExecutable(Paths.get("/usr/bin/setsid"))) {
-      cmd.add("/usr/bin/setsid");
-    }
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -185,6 +182,16 @@ final class MountCommand implements Callable<Integer> {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
+    return cmd;
+  }
+
+  /** Returns the command line of the background child (same java, classpath and JVM flags). */
+  private List<String> childCommand(Path dev, Path mnt, List<String> opts, Path pid) {
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(Paths.get("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid");
+    }
+    cmd.addAll(selfCommand());
     cmd.add("mount");
     cmd.add("-f");
     if (!opts.isEmpty()) {
