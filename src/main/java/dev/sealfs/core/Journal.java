@@ -44,6 +44,11 @@ final class Journal {
   static final int HEADER = 20;
   /** Bytes of trailer after the payload. */
   static final int TRAILER = 4;
+  /**
+   * How far past the expected seq a record may be and still count as this epoch's (far more
+   * records than any journal region holds); anything further is another filesystem's leftover.
+   */
+  static final long MAX_SEQ_AHEAD = 1L << 32;
 
   /** The device. */
   private final Device device;
@@ -188,6 +193,7 @@ final class Journal {
       int len = bb.getInt(p + 8);
       long seq = bb.getLong(p + 12);
       if (len < 0 || len > region.length - p - HEADER - TRAILER || seq < expected
+          || seq - expected > MAX_SEQ_AHEAD
           || bb.getInt(p + HEADER + len) != Codec.crc32c(region, p, HEADER + len)) {
         continue;
       }

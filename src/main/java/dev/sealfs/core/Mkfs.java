@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * Creates a filesystem: superblocks, an empty journal region and a first checkpoint holding the
- * root directory. Device layout:
+ * Creates a filesystem: superblocks, an empty (zeroed) journal region and a first checkpoint
+ * holding the root directory. Device layout:
  *
  * <pre>
  *   block 0      block 1      journal (size/64, 256 KiB..64 MiB)     data area
@@ -90,7 +90,7 @@ public final class Mkfs {
       if (regular && (sizeBytes > 0 || dev.sizeBytes() == 0)) {
         dev.setLength(size);
       }
-      dev.write(ByteBuffer.allocate(2 * bs), 0);
+      zero(dev, 0, dataStart * bs);
       Metadata m = new Metadata();
       Inode root = new Inode(Metadata.ROOT_INO, Inode.S_IFDIR | 0755);
       long now = System.currentTimeMillis() * 1_000_000L;
@@ -116,6 +116,14 @@ public final class Mkfs {
       if (dev != null) {
         dev.close();
       }
+    }
+  }
+
+  /** Writes zeros over {@code [from, to)}: superblocks and the journal of any earlier fs. */
+  private static void zero(Device dev, long from, long to) {
+    ByteBuffer z = ByteBuffer.allocateDirect(1 << 20);
+    for (long pos = from; pos < to; pos += z.capacity()) {
+      dev.write(z.clear().limit((int) Math.min(z.capacity(), to - pos)), pos);
     }
   }
 

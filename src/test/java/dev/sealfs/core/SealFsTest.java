@@ -281,4 +281,21 @@ class SealFsTest {
       again.readdir("/");
     }
   }
+
+  @Test
+  void mkfsOverAnOldFilesystemLeavesNoJournalBehind() {
+    Path img = image(4096, 16L << 20);
+    for (int round = 0; round < 8; round++) {
+      SealFs fs = SealFs.open(img, false);
+      for (int n = 0; n < 5; n++) {
+        fs.release(fs.create("/f" + n, 0644, O_RDWR, ME));
+        fs.syncAll();
+      }
+      fs.crashForTest();
+      Mkfs.run(img, 0, 4096, true, false);
+      try (SealFs fresh = SealFs.open(img, false)) {
+        assertEquals(2, fresh.readdir("/").size());
+      }
+    }
+  }
 }
