@@ -67,8 +67,7 @@ public final class LayoutCommand implements Callable<Integer> {
     try (SealHandle h = SealClient.openForQuery(file)) {
       all = h.layoutAll();
     } catch (SealClientException e) {
-      err.println("sealfs: cannot read the layout of " + file + ": " + e.reason()
-          + (e.errno() == 25 ? " (not on a sealfs mount?)" : ""));
+      err.println(e.cliLine("read the layout of " + file));
       err.flush();
       return 1;
     }

@@ -35,8 +35,7 @@ public final class StatusCommand implements Callable<Integer> {
     try (SealHandle h = SealClient.openForQuery(file)) {
       st = h.status();
     } catch (SealClientException e) {
-      err.println("sealfs: cannot read the seal status of " + file + ": " + e.reason()
-          + (e.errno() == 25 ? " (not on a sealfs mount?)" : ""));
+      err.println(e.cliLine("read the seal status of " + file));
       err.flush();
       return 1;
     }

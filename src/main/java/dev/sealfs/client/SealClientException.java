@@ -35,6 +35,15 @@ public final class SealClientException extends IOException {
     return ErrnoText.message(errno);
   }
 
+  /**
+   * Returns the one-line CLI message {@code sealfs: cannot WHAT: REASON}, with a hint when the
+   * file is not on a sealfs mount (ENOTTY: the ioctl is unknown there).
+   */
+  public String cliLine(String what) {
+    return "sealfs: cannot " + what + ": " + reason()
+        + (errno == Errno.ENOTTY.code ? " (not on a sealfs mount?)" : "");
+  }
+
   /** Returns what was being done when the call failed. */
   public String operation() {
     return operation;
