@@ -18,8 +18,12 @@ final class Inode {
   static final int S_IFREG = 0100000;
   /** Symlink type. */
   static final int S_IFLNK = 0120000;
+  /** Set-user-id bit. */
+  static final int S_ISUID = 04000;
   /** Set-group-id bit. */
   static final int S_ISGID = 02000;
+  /** Group-execute permission bit. */
+  static final int S_IXGRP = 00010;
 
   /** The inode number (stable, never reused while the filesystem lives). */
   final long ino;
@@ -82,6 +86,30 @@ final class Inode {
   /** Returns true for a symlink. */
   boolean isSymlink() {
     return (mode & S_IFMT) == S_IFLNK;
+  }
+
+  /**
+   * Drops the privileges a changed file must lose (the Linux VFS rule that
+   * FUSE_HANDLE_KILLPRIV_V2 hands to the filesystem): setuid always; setgid when group-execute
+   * is set (without it setgid marks mandatory locking, not privilege) or when
+   * {@code outsideGroup} (the caller is neither privileged nor in the file's group).
+   * Directories keep both. Returns true if the mode changed.
+   */
+  boolean killPrivileges(boolean outsideGroup) {
+    if (isDir()) {
+      return false;
+    }
+    int kill = mode & S_ISUID;
+    if ((mode & S_ISGID) != 0 && ((mode & S_IXGRP) != 0 || outsideGroup)) {
+      kill |= S_ISGID;
+    }
+    mode &= ~kill;
+    return kill != 0;
+  }
+
+  /** Returns true if the mode has a privilege bit that {@link #killPrivileges} could drop. */
+  boolean hasPrivileges() {
+    return (mode & (S_ISUID | S_ISGID)) != 0;
   }
 
   /** Returns true if any handle holds a seal on this inode. */

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,8 @@ public final class SealFs implements AutoCloseable {
   public static final long UTIME_NOW = (1L << 30) - 1;
   /** {@code utimens} value: leave this time unchanged. */
   public static final long UTIME_OMIT = (1L << 30) - 2;
+  /** The caller of the root-only convenience overloads. */
+  private static final Supplier<Caller> AS_ROOT = () -> Caller.ROOT;
   /** How often the background committer commits the running group, ms. */
   static final long COMMIT_INTERVAL_MS = 1000;
   /** Longest name in bytes. */
@@ -605,7 +608,10 @@ public final class SealFs implements AutoCloseable {
     meta.markDirty(i);
   }
 
-  /** Changes owner and/or group; -1 leaves one unchanged. */
+  /**
+   * Changes owner and/or group; -1 leaves one unchanged. A file (not a directory) whose owner or
+   * group is set loses setuid, and setgid if group-executable ({@link Inode#killPrivileges}).
+   */
   public synchronized void chown(String path, int uid, int gid) {
     checkWritable();
     Inode i = lookup(path);
@@ -614,6 +620,9 @@ public final class SealFs implements AutoCloseable {
     }
     if (gid != -1) {
       i.gid = gid;
+    }
+    if (uid != -1 || gid != -1) {
+      i.killPrivileges(false);
     }
     i.ctimeNs = now();
     meta.markDirty(i);
@@ -634,14 +643,40 @@ public final class SealFs implements AutoCloseable {
     meta.markDirty(i);
   }
 
-  /** Sets the size of the file at {@code path}. */
+  /** Sets the size of the file at {@code path}, as root. */
   public synchronized void truncate(String path, long size) {
-    setSize(lookup(path), size);
+    truncate(path, size, Caller.ROOT);
   }
 
-  /** Sets the size of the file open as {@code fh}. */
+  /** Sets the size of the file at {@code path}; a non-root caller drops setuid/setgid. */
+  public synchronized void truncate(String path, long size, Caller caller) {
+    Inode i = lookup(path);
+    setSize(i, size);
+    dropPrivileges(i, caller);
+  }
+
+  /** Sets the size of the file open as {@code fh}, as root. */
   public synchronized void ftruncate(long fh, long size) {
-    setSize(handle(fh).inode, size);
+    ftruncate(fh, size, Caller.ROOT);
+  }
+
+  /** Sets the size of the file open as {@code fh}; a non-root caller drops setuid/setgid. */
+  public synchronized void ftruncate(long fh, long size, Caller caller) {
+    Inode i = handle(fh).inode;
+    setSize(i, size);
+    dropPrivileges(i, caller);
+  }
+
+  /**
+   * Drops setuid/setgid after a data change by a caller without CAP_FSETID (taken to be any
+   * non-root caller), as the VFS would; with FUSE_HANDLE_KILLPRIV_V2 the kernel leaves this to
+   * the filesystem. Group membership is judged by the caller's primary group only.
+   */
+  private void dropPrivileges(Inode i, Caller caller) {
+    if (i.hasPrivileges() && !caller.isRoot() && i.killPrivileges(caller.gid() != i.gid)) {
+      i.ctimeNs = now();
+      meta.markDirty(i);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -977,8 +1012,16 @@ public final class SealFs implements AutoCloseable {
     return len;
   }
 
-  /** Writes {@code src} (position to limit) at byte {@code offset}; returns bytes written. */
+  /** Writes {@code src} (position to limit) at byte {@code offset} as root; returns bytes written. */
   public synchronized int write(long fh, ByteBuffer src, long offset) {
+    return write(fh, src, offset, AS_ROOT);
+  }
+
+  /**
+   * Writes {@code src} (position to limit) at byte {@code offset}; returns bytes written. The
+   * caller is asked for only if the file has setuid/setgid bits, which a non-root writer drops.
+   */
+  public synchronized int write(long fh, ByteBuffer src, long offset, Supplier<Caller> caller) {
     OpenFile of = handle(fh);
     Inode i = of.inode;
     if (!of.writable()) {
@@ -1028,6 +1071,9 @@ public final class SealFs implements AutoCloseable {
     long t = now();
     i.mtimeNs = t;
     i.ctimeNs = t;
+    if (i.hasPrivileges()) {
+      dropPrivileges(i, caller.get());
+    }
     meta.markDirty(i);
     return len;
   }
@@ -1065,8 +1111,14 @@ public final class SealFs implements AutoCloseable {
     }
   }
 
-  /** fallocate(2) with Linux {@code mode} bits. */
+  /** fallocate(2) with Linux {@code mode} bits, as root. */
   public synchronized void fallocate(long fh, int mode, long offset, long length) {
+    fallocate(fh, mode, offset, length, Caller.ROOT);
+  }
+
+  /** fallocate(2) with Linux {@code mode} bits; a non-root caller drops setuid/setgid. */
+  public synchronized void fallocate(long fh, int mode, long offset, long length,
+      Caller caller) {
     OpenFile of = handle(fh);
     Inode i = of.inode;
     if (!i.isReg()) {
@@ -1102,6 +1154,7 @@ public final class SealFs implements AutoCloseable {
     i.ctimeNs = t;
     i.mtimeNs = t;
     meta.markDirty(i);
+    dropPrivileges(i, caller);
   }
 
   /**

@@ -102,10 +102,14 @@ public final class FuseMount implements AutoCloseable {
   public static final String DEFAULT_OPTIONS_TEXT = "-s -o big_writes,max_write=131072,"
       + "fsname=<abs device path>,subtype=sealfs,default_permissions,use_ino,"
       + "attr_timeout=0 (and allow_other when mounted by root: the kernel's permission checks"
-      + " still apply; -o noallow_other keeps the mount to root)";
+      + " still apply; -o noallow_other keeps the mount to root); sealfs also tells the kernel"
+      + " it clears setuid/setgid itself (FUSE_HANDLE_KILLPRIV_V2), which spares a GETXATTR"
+      + " round trip per write; -o nokillpriv_v2 turns that off";
 
   /** Our own pseudo-option that keeps a root mount private (not passed to libfuse). */
   static final String NO_ALLOW_OTHER = "noallow_other";
+  /** Our own pseudo-option that leaves libfuse's INIT reply alone (not passed to libfuse). */
+  static final String NO_KILLPRIV_V2 = "nokillpriv_v2";
 
   /**
    * Returns the options libfuse gets: the defaults, then the user's, plus {@code allow_other}
@@ -116,7 +120,7 @@ public final class FuseMount implements AutoCloseable {
     List<String> opts = new ArrayList<>(defaultOptions(device));
     boolean keepPrivate = userOptions.contains(NO_ALLOW_OTHER);
     for (String o : userOptions) {
-      if (!o.equals(NO_ALLOW_OTHER)) {
+      if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2)) {
         opts.add(o);
       }
     }
@@ -263,7 +267,7 @@ public final class FuseMount implements AutoCloseable {
     try {
       mnt = preflight(mountpoint);
       try {
-        fuse = new SealFuse(fs);
+        fuse = new SealFuse(fs, !userOptions.contains(NO_KILLPRIV_V2));
       } catch (LinkageError | RuntimeException e) {
         throw LibFuseProbe.failure(e);
       }

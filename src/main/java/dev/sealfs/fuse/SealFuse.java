@@ -13,6 +13,7 @@ import dev.sealfs.core.StatFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
@@ -64,10 +65,23 @@ public final class SealFuse extends FuseStubFS {
 
   /** The filesystem all calls go to. */
   private final SealFs fs;
+  /** The current request's caller, read from libfuse's context only when the core asks. */
+  private final Supplier<Caller> contextCaller = this::caller;
+  /** Offers the kernel FUSE_HANDLE_KILLPRIV_V2 in the INIT reply (see {@link KillPrivV2}). */
+  private final KillPrivV2 killPrivV2;
 
   /** Creates the adapter over {@code fs}; loads libfuse.so.2 (throws if it cannot). */
   public SealFuse(SealFs fs) {
+    this(fs, true);
+  }
+
+  /**
+   * Creates the adapter over {@code fs}; {@code killPrivV2} false keeps libfuse 2.9's INIT reply
+   * as it is (the kernel then asks GETXATTR security.capability before every write).
+   */
+  public SealFuse(SealFs fs, boolean killPrivV2) {
     this.fs = fs;
+    this.killPrivV2 = killPrivV2 ? new KillPrivV2() : null;
     setOperationFlags(fuseOperations, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
   }
 
@@ -98,6 +112,28 @@ public final class SealFuse extends FuseStubFS {
   int fuseMain(String[] args) {
     return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations),
         null);
+  }
+
+  /**
+   * Runs in libfuse's INIT handling, before the reply is sent: arms the one-shot rewrite of that
+   * reply that offers FUSE_HANDLE_KILLPRIV_V2. Returns null (no private data).
+   */
+  @Override
+  public Pointer init(Pointer conn) {
+    try {
+      if (killPrivV2 != null) {
+        killPrivV2.arm(getContext().fuse.get());
+      }
+    } catch (Throwable t) {
+      LOG.warn("sealfs: could not offer FUSE_HANDLE_KILLPRIV_V2 ({}); the kernel will ask"
+          + " GETXATTR before every write", t.toString());
+    }
+    return null;
+  }
+
+  /** Returns true once the kernel has been told that sealfs kills setuid/setgid itself. */
+  boolean killPrivV2Offered() {
+    return killPrivV2 != null && killPrivV2.offered();
   }
 
   /** Does nothing: {@link FuseMount} owns unmounting (jnr-fuse's lazy unmount is not used). */
@@ -176,7 +212,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int truncate(String path, long size) {
     try {
-      fs.truncate(need(path), size);
+      fs.truncate(need(path), size, caller());
       return 0;
     } catch (FsException e) {
       return errno("truncate", path, e);
@@ -188,7 +224,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int ftruncate(String path, long size, FuseFileInfo fi) {
     try {
-      fs.ftruncate(fi.fh.get(), size);
+      fs.ftruncate(fi.fh.get(), size, caller());
       return 0;
     } catch (FsException e) {
       return errno("ftruncate", path, e);
@@ -358,7 +394,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     try {
-      return fs.write(fi.fh.get(), direct(buf, size), offset);
+      return fs.write(fi.fh.get(), direct(buf, size), offset, contextCaller);
     } catch (FsException e) {
       return errno("write", path, e);
     } catch (Throwable t) {
@@ -393,7 +429,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
     try {
-      fs.fallocate(fi.fh.get(), mode, off, length);
+      fs.fallocate(fi.fh.get(), mode, off, length, caller());
       return 0;
     } catch (FsException e) {
       return errno("fallocate", path, e);

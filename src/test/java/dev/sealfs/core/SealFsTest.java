@@ -298,4 +298,57 @@ class SealFsTest {
       }
     }
   }
+
+  @Test
+  void modifyingAFileDropsSetuidAndGroupExecutableSetgidForNonRootCallers() {
+    Path img = image(4096, 8L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long fh = fs.create("/f", 0644, O_RDWR, ME);
+      fs.chmod("/f", 06755);
+      write(fs, fh, pattern(10, 1), 0);
+      assertEquals(06755, fs.getattr("/f").mode() & 07777, "a root write keeps the bits");
+      fs.write(fh, ByteBuffer.wrap(pattern(10, 2)), 5, () -> ME);
+      assertEquals(0755, fs.getattr("/f").mode() & 07777, "a non-root write drops both");
+
+      fs.chmod("/f", 06745);
+      fs.ftruncate(fh, 3, ME);
+      assertEquals(02745, fs.getattr("/f").mode() & 07777, "setgid without g+x stays (in group)");
+      fs.ftruncate(fh, 3, new Caller(1000, 1001, 1));
+      assertEquals(0745, fs.getattr("/f").mode() & 07777, "...unless outside the group");
+
+      fs.chmod("/f", 06755);
+      fs.truncate("/f", 2, Caller.ROOT);
+      assertEquals(06755, fs.getattr("/f").mode() & 07777, "a root truncate keeps the bits");
+      fs.truncate("/f", 1, ME);
+      assertEquals(0755, fs.getattr("/f").mode() & 07777, "a non-root truncate drops both");
+
+      fs.chmod("/f", 06755);
+      fs.fallocate(fh, 0, 0, 8192, ME);
+      assertEquals(0755, fs.getattr("/f").mode() & 07777, "a non-root fallocate drops both");
+
+      fs.chmod("/f", 06755);
+      fs.chown("/f", -1, 7);
+      assertEquals(0755, fs.getattr("/f").mode() & 07777, "chown drops both, even by root");
+      fs.release(fh);
+
+      fs.mkdir("/d", 0755, ME);
+      fs.chmod("/d", 06755);
+      fs.chown("/d", 5, 5);
+      assertEquals(06755, fs.getattr("/d").mode() & 07777, "directories keep them");
+    }
+    try (SealFs fs = SealFs.open(img, false)) {
+      assertEquals(0755, fs.getattr("/f").mode() & 07777, "the dropped bits stay dropped");
+    }
+  }
+
+  @Test
+  void aRefusedTruncateKeepsThePrivilegeBits() {
+    Path img = image(4096, 8L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.mkdir("/d", 0755, ME);
+      fs.chmod("/d", 06755);
+      assertEquals(Errno.EISDIR, errno(() -> fs.truncate("/d", 0, ME)));
+      assertEquals(06755, fs.getattr("/d").mode() & 07777);
+    }
+  }
 }
