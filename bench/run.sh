@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# bench/run.sh — sealfs side by side with its floors, in one go (about 4 minutes).
+# bench/run.sh — sealfs side by side with its floors, in one go (about 6 minutes).
 #
 # Targets: (a) host   a plain directory on the host filesystem
 #          (b) floor  a minimal jnr-fuse passthrough of a host directory (bench/passthrough/,
 #                     same jnr-fuse, same mount options as sealfs, built here with javac); it has
 #                     no xattrs, so the kernel never sends it GETXATTR(security.capability)
-#          (b') floorx the same passthrough with getxattr implemented (always ENODATA), i.e.
-#                     paying the per-write security.capability round trip sealfs pays
 #          (c) sealfs a sealfs mount of a sparse 2 GiB image on the same host filesystem
 #          (d) direct the direct path: fio on the image at the extents of a sealed sealfs file
 #                     (sealfs-fio-recipe), while `sealfs seal` holds the seal in another process
@@ -18,7 +16,7 @@
 # Prints one table and writes it, with the machine, into docs/performance.md between the
 # "bench:begin"/"bench:end" markers (BENCH_NO_DOC=1: don't). Tunables (environment):
 # BENCH_SIZE (256m), BENCH_RUNTIME (10 s per time-bounded job), BENCH_SEAL_ITERS (300),
-# BENCH_META_FILES (2000), BENCH_REPS (2: the FUSE targets run that many times, interleaved, and
+# BENCH_META_FILES (2000), BENCH_REPS (2: every target runs that many times, interleaved, and
 # the best run counts; the VM's disk and page-cache noise is larger than the effects measured),
 # BENCH_DIR (work directory; default a fresh /tmp/sealfs-bench.XXXX).
 # Needs: fio, python3, fusermount3, javac, a built target/sealfs.jar (built here if missing).
@@ -41,11 +39,10 @@ for c in fio python3 fusermount3 javac java; do
 done
 
 W=${BENCH_DIR:-$(mktemp -d /tmp/sealfs-bench.XXXX)}
-mkdir -p "$W"/{host,ptsrc,pt,ptxsrc,ptx,mnt,classes}
+mkdir -p "$W"/{host,ptsrc,pt,mnt,classes}
 RES=$W/results.tsv
 : >"$RES"
 PT_PID=
-PTX_PID=
 HOLDER_PID=
 
 cleanup() {
@@ -53,12 +50,12 @@ cleanup() {
   if [[ -n $HOLDER_PID ]] && kill -0 "$HOLDER_PID" 2>/dev/null; then
     kill -TERM "$HOLDER_PID"; wait "$HOLDER_PID" 2>/dev/null
   fi
-  for m in "$W/pt" "$W/ptx" "$W/mnt"; do
+  for m in "$W/pt" "$W/mnt"; do
     if grep -q " $m " /proc/mounts; then
       fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m"
     fi
   done
-  for p in $PT_PID $PTX_PID; do
+  for p in $PT_PID; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -TERM "$p"
   done
@@ -66,7 +63,7 @@ cleanup() {
     local p; p=$(cat "$W/sealfs.pid")
     for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   fi
-  rm -f "$W/sealfs.img" "$W"/host/*.dat "$W"/ptsrc/*.dat "$W"/ptxsrc/*.dat
+  rm -f "$W/sealfs.img" "$W"/host/*.dat "$W"/ptsrc/*.dat
 }
 trap cleanup EXIT
 
@@ -96,11 +93,7 @@ javac -nowarn -d "$W/classes" -cp "$ROOT/target/sealfs.jar" "$HERE/passthrough/P
 java -XX:+UseSerialGC -Xss1m -cp "$ROOT/target/sealfs.jar:$W/classes" Passthrough \
   "$W/ptsrc" "$W/pt" -f -s -o "$MOUNT_OPTS" >"$W/passthrough.log" 2>&1 &
 PT_PID=$!
-java -Dpt.xattr=true -XX:+UseSerialGC -Xss1m -cp "$ROOT/target/sealfs.jar:$W/classes" Passthrough \
-  "$W/ptxsrc" "$W/ptx" -f -s -o "$MOUNT_OPTS" >"$W/passthrough-xattr.log" 2>&1 &
-PTX_PID=$!
 wait_mounted "$W/pt"
-wait_mounted "$W/ptx"
 
 "$SEALFS" mkfs -s 2G "$W/sealfs.img" >/dev/null
 "$SEALFS" mount "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid" >/dev/null
@@ -156,51 +149,52 @@ run_meta() {
   log "$1 metadata: $line"
 }
 
-log "(a) host directory"
-run_jobs host "" --directory="$W/host" --filename=fio-bench.dat --size="$SIZE" --name=bench
+# run_direct: hold the seal of the sealfs file in another process, run the jobs on the image at
+# its extents (sealfs-fio-recipe), release.
+run_direct() {
+  local f=$W/mnt/fio-bench.dat
+  "$SEALFS" seal --prepare "$f" 2>"$W/holder.log" &
+  HOLDER_PID=$!
+  for _ in $(seq 300); do
+    [[ $(getfattr --only-values --absolute-names -n user.sealfs.seal "$f" 2>/dev/null) == sealed* ]] && break
+    sleep 0.1
+  done
+  "$RECIPE" "$f" >"$W/direct-recipe.fio"
+  read -r -a DIRECT_ARGS <<<"$("$RECIPE" --args "$f")"
+  # Never let fio loose on the image without a placement for every job.
+  [[ ${DIRECT_ARGS[*]} == --filename=*--name=extent0\ --offset=*\ --size=* ]] \
+    || { echo "bench: unexpected recipe: ${DIRECT_ARGS[*]}" >&2; exit 1; }
+  log "recipe: ${DIRECT_ARGS[*]}"
+  # One extent: the recipe's arguments are the job's placement. With several, fio runs one job
+  # per extent (group_reporting sums them).
+  run_jobs direct "$SEALFS_PID" "${DIRECT_ARGS[@]}"
+  kill -TERM "$HOLDER_PID"
+  wait "$HOLDER_PID" || true
+  HOLDER_PID=
+}
+
 for ((rep = 1; rep <= REPS; rep++)); do
+  log "(a) host directory, run $rep/$REPS"
+  run_jobs host "" --directory="$W/host" --filename=fio-bench.dat --size="$SIZE" --name=bench
   log "(b) passthrough floor, run $rep/$REPS"
   run_jobs floor "$PT_PID" --directory="$W/pt" --filename=fio-bench.dat --size="$SIZE" --name=bench
-  log "(b') passthrough floor with getxattr, run $rep/$REPS"
-  run_jobs floorx "$PTX_PID" --directory="$W/ptx" --filename=fio-bench.dat --size="$SIZE" \
-    --name=bench
   log "(c) sealfs, run $rep/$REPS"
   run_jobs sealfs "$SEALFS_PID" --directory="$W/mnt" --filename=fio-bench.dat --size="$SIZE" \
     --name=bench
+  log "(d) direct path, run $rep/$REPS: the seal held by another process, fio at the extents"
+  run_direct
 done
-
-log "(d) direct path: hold the seal in another process, fio at the extents"
-F=$W/mnt/fio-bench.dat
-"$SEALFS" seal --prepare "$F" 2>"$W/holder.log" &
-HOLDER_PID=$!
-for _ in $(seq 300); do
-  [[ $(getfattr --only-values --absolute-names -n user.sealfs.seal "$F" 2>/dev/null) == sealed* ]] && break
-  sleep 0.1
-done
-"$RECIPE" "$F" >"$W/direct-recipe.fio"
-read -r -a DIRECT_ARGS <<<"$("$RECIPE" --args "$F")"
-# Never let fio loose on the image without a placement for every job.
-[[ ${DIRECT_ARGS[*]} == --filename=*--name=extent0\ --offset=*\ --size=* ]] \
-  || { echo "bench: unexpected recipe: ${DIRECT_ARGS[*]}" >&2; exit 1; }
-log "recipe: ${DIRECT_ARGS[*]}"
-# One extent: the recipe's arguments are the job's placement. With several, fio runs one job
-# per extent (group_reporting sums them).
-run_jobs direct "$SEALFS_PID" "${DIRECT_ARGS[@]}"
-kill -TERM "$HOLDER_PID"
-wait "$HOLDER_PID" || true
-HOLDER_PID=
 
 log "metadata rates ($META_FILES files)"
 # One untimed warm-up pass each (the JVM daemons' first 2000 ops run mostly interpreted), then
 # REPS interleaved timed passes; the best counts.
-for t in "host $W/host" "floor $W/pt $PT_PID" "floorx $W/ptx $PTX_PID" "sealfs $W/mnt $SEALFS_PID"; do
+for t in "host $W/host" "floor $W/pt $PT_PID" "sealfs $W/mnt $SEALFS_PID"; do
   read -r _ dir _ <<<"$t"
   python3 "$HERE/meta_rate.py" "$dir" "$META_FILES" >/dev/null
 done
 for ((rep = 1; rep <= REPS; rep++)); do
   run_meta host "$W/host" ""
   run_meta floor "$W/pt" "$PT_PID"
-  run_meta floorx "$W/ptx" "$PTX_PID"
   run_meta sealfs "$W/mnt" "$SEALFS_PID"
 done
 

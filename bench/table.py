@@ -26,23 +26,22 @@ def ratio(a, b):
 def cpu(t, j):
     x = r.get((t, j))
     return x[2] if x and x[2] else "—"
-out = ["| job | (a) host | (b) floor: jnr-fuse passthrough | (b') floor + getxattr | (c) sealfs | (d) direct | sealfs/floor | sealfs/floor+getxattr | direct/host | daemon CPU s floor / floor+getxattr / sealfs |",
-       "|---|---|---|---|---|---|---|---|---|---|"]
+out = ["| job | (a) host | (b) floor: jnr-fuse passthrough | (c) sealfs | (d) direct | sealfs/floor | direct/host | daemon CPU s floor / sealfs |",
+       "|---|---|---|---|---|---|---|---|"]
 names = {"seqwrite": "seq write 1 MiB", "seqread": "seq read 1 MiB", "randread": "rand read 4 KiB",
          "randwrite": "rand write 4 KiB", "create": "create", "stat": "stat", "unlink": "unlink"}
 for j in ["seqwrite", "seqread", "randread", "randwrite", "create", "stat", "unlink"]:
-    out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |" % (
-        names[j], cell("host", j), cell("floor", j), cell("floorx", j), cell("sealfs", j),
-        cell("direct", j), ratio(val("sealfs", j), val("floor", j)),
-        ratio(val("sealfs", j), val("floorx", j)), ratio(val("direct", j), val("host", j)),
-        cpu("floor", j), cpu("floorx", j), cpu("sealfs", j)))
+    out.append("| %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
+        names[j], cell("host", j), cell("floor", j), cell("sealfs", j), cell("direct", j),
+        ratio(val("sealfs", j), val("floor", j)), ratio(val("direct", j), val("host", j)),
+        cpu("floor", j), cpu("sealfs", j)))
 s = r.get(("sealfs", "seal"))
 if s:
     kv = dict(p.split("=") for p in s[0].split())
-    out.append("| seal+unseal, 1 GiB prepared file | | | | seal p50 %s µs, p99 %s µs; seal+unseal p50 %s µs, p99 %s µs (%s iterations) | | | | | — / — / %s |" % (
+    out.append("| seal+unseal, 1 GiB prepared file | | | seal p50 %s µs, p99 %s µs; seal+unseal p50 %s µs, p99 %s µs (%s iterations) | | | | — / %s |" % (
         kv["seal_p50_us"], kv["seal_p99_us"], kv["pair_p50_us"], kv["pair_p99_us"], kv["iters"], s[2]))
 print("\n".join(out))
 print()
-print("Machine: %s. fio psync, one job, file %s, time-bounded jobs %s s, FUSE targets best of %s "
+print("Machine: %s. fio psync, one job, file %s, time-bounded jobs %s s, every target best of %s "
       "interleaved runs. Ratios use MB/s (ops/s for metadata). Daemon CPU: utime+stime of the "
       "daemon during that job (best run's)." % (sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]))

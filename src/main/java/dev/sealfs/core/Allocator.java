@@ -37,6 +37,21 @@ import java.util.TreeSet;
  *   <li>partial: nothing is long enough, so take the whole longest run.
  * </ol>
  *
+ * <p>{@link #allocateAll(long, long, long, long)} can also ask for an aligned first run: one that
+ * starts at a devBlock congruent to a given phase modulo a power of two (the caller passes the
+ * file block, so device offset and file offset share their alignment, as XFS' stripe-unit
+ * alignment gives DAX files 2 MiB extents for huge-page mappings). It looks near the goal, then
+ * among the best fits, and takes an aligned start only where the whole request fits behind it;
+ * the blocks it skips stay free for smaller requests. If no run has room it falls back to the
+ * unaligned steps above.
+ *
+ * <pre>
+ *   align 8, phase 0     0x0      0x8      0x10     0x18
+ *                        ###.......................####       want 8 blocks
+ *   unaligned takes      ###########...............####       at 0x3
+ *   aligned takes        ###.....########..........####       at 0x8 (0x3-0x7 stay free)
+ * </pre>
+ *
  * <p>Not internally synchronized: guarded by the filesystem lock (callers hold SealFs' lock).
  */
 public final class Allocator {
@@ -143,6 +158,82 @@ public final class Allocator {
     carve(taken.devBlock(), taken.blockCount());
     assert checkInvariants();
     return taken;
+  }
+
+  /**
+   * Allocates exactly {@code blockCount} blocks as one or more runs, or nothing at all, the first
+   * run starting at a devBlock congruent to {@code phase} modulo {@code alignBlocks} where some
+   * free run has room for all of it behind such a start (otherwise as
+   * {@link #allocateAll(long, long)}).
+   *
+   * @param goalDevBlock where the caller would like the first run to start
+   * @param blockCount the number of blocks wanted, at least one
+   * @param alignBlocks a power of two; 1 means no alignment
+   * @param phase the wanted remainder of the first devBlock modulo {@code alignBlocks}
+   * @return the runs in allocation order, summing to {@code blockCount}, or null (and nothing
+   *     changed) if fewer than {@code blockCount} blocks are free
+   */
+  public List<Run> allocateAll(long goalDevBlock, long blockCount, long alignBlocks,
+      long phase) {
+    checkCount(blockCount);
+    if (alignBlocks < 1 || Long.bitCount(alignBlocks) != 1) {
+      throw new IllegalArgumentException("alignBlocks must be a power of two: " + alignBlocks);
+    }
+    if (alignBlocks == 1 || freeBlocks < blockCount) {
+      return allocateAll(goalDevBlock, blockCount);
+    }
+    long start = alignedStart(goalDevBlock, blockCount, alignBlocks, phase & (alignBlocks - 1));
+    if (start < 0) {
+      return allocateAll(goalDevBlock, blockCount);
+    }
+    carve(start, blockCount);
+    assert checkInvariants();
+    List<Run> runs = new ArrayList<>(1);
+    runs.add(new Run(start, blockCount));
+    return runs;
+  }
+
+  /**
+   * Returns a devBlock {@code s} with {@code s % alignBlocks == phase} such that
+   * {@code [s, s + blockCount)} is free: first near the goal (the run holding it and the next
+   * {@value #NEAR_SCAN_RUNS}), then among the {@value #NEAR_SCAN_RUNS} shortest runs long enough,
+   * then in the shortest run long enough for any alignment; -1 if there is none.
+   */
+  private long alignedStart(long goalDevBlock, long blockCount, long alignBlocks, long phase) {
+    long goal = goalDevBlock < firstDevBlock || goalDevBlock >= endDevBlock
+        ? firstDevBlock : goalDevBlock;
+    Map.Entry<Long, Long> first = byStart.floorEntry(goal);
+    Iterator<Map.Entry<Long, Long>> it;
+    if (first != null && goal < first.getKey() + first.getValue()) {
+      it = byStart.tailMap(first.getKey(), true).entrySet().iterator();
+    } else {
+      it = byStart.tailMap(goal, false).entrySet().iterator();
+    }
+    for (int scanned = 0; scanned <= NEAR_SCAN_RUNS && it.hasNext(); scanned++) {
+      Map.Entry<Long, Long> run = it.next();
+      long s = alignUp(Math.max(run.getKey(), goal), alignBlocks, phase);
+      if (s + blockCount <= run.getKey() + run.getValue()) {
+        return s;
+      }
+    }
+    int scanned = 0;
+    for (Run run : bySize.tailSet(new Run(0, blockCount))) {
+      long s = alignUp(run.devBlock(), alignBlocks, phase);
+      if (s + blockCount <= run.devEnd()) {
+        return s;
+      }
+      if (++scanned >= NEAR_SCAN_RUNS) {
+        break;
+      }
+    }
+    Run roomy = bySize.ceiling(new Run(0, blockCount + alignBlocks - 1));
+    return roomy == null ? -1 : alignUp(roomy.devBlock(), alignBlocks, phase);
+  }
+
+  /** Returns the least {@code s >= devBlock} with {@code s % alignBlocks == phase}. */
+  static long alignUp(long devBlock, long alignBlocks, long phase) {
+    long mask = alignBlocks - 1;
+    return devBlock + ((phase - devBlock) & mask);
   }
 
   /**

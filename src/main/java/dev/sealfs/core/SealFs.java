@@ -61,6 +61,8 @@ public final class SealFs implements AutoCloseable {
   public static final long UTIME_NOW = (1L << 30) - 1;
   /** {@code utimens} value: leave this time unchanged. */
   public static final long UTIME_OMIT = (1L << 30) - 2;
+  /** The largest alignment given to new extents (a PMD huge page on x86-64). */
+  static final long MAX_ALIGN_BYTES = 2L << 20;
   /** The caller of the root-only convenience overloads. */
   private static final Supplier<Caller> AS_ROOT = () -> Caller.ROOT;
   /** How often the background committer commits the running group, ms. */
@@ -428,20 +430,42 @@ public final class SealFs implements AutoCloseable {
     return alloc.freeBlocks() + checkpointBlocks() - sb.reserveBlocks();
   }
 
-  /** Allocates {@code count} data blocks near {@code goal}, all or nothing; ENOSPC if short. */
-  private List<Allocator.Run> allocateData(long goal, long count) {
+  /**
+   * Allocates {@code count} data blocks near {@code goal}, all or nothing (ENOSPC if short), the
+   * first at a devBlock congruent to {@code fileBlock} modulo {@code alignBlocks} if possible.
+   */
+  private List<Allocator.Run> allocateData(long goal, long count, long alignBlocks,
+      long fileBlock) {
     if (availableBlocks() < count && pendingFreeBlocks > 0) {
       commit(true);
     }
     if (availableBlocks() < count) {
       throw FsException.of(Errno.ENOSPC, "no space left on device");
     }
-    List<Allocator.Run> runs = alloc.allocateAll(goal, count);
+    List<Allocator.Run> runs = alloc.allocateAll(goal, count, alignBlocks, fileBlock);
     if (runs == null) {
       throw FsException.of(Errno.ENOSPC, "no space left on device");
     }
     allocatedSinceForce = true;
     return runs;
+  }
+
+  /**
+   * Returns the alignment, in blocks, for {@code count} new blocks at {@code fileBlock} of
+   * {@code i}: 1 when they can continue the extent before them on the device (contiguity keeps
+   * whatever alignment that extent has), else the largest power of two not above {@code count},
+   * capped at {@link #MAX_ALIGN_BYTES}. A file written or fallocated in large pieces thus has
+   * device offsets aligned like its file offsets: large page-cache folios for the image (the
+   * direct path reads at host speed) and 2 MiB extents where a DAX mapping would use huge pages.
+   */
+  private long alignFor(Inode i, long fileBlock, long count) {
+    if (fileBlock > 0) {
+      Extent prev = i.extents.find(fileBlock - 1);
+      if (prev != null && alloc.isFree(prev.devBlockAt(fileBlock - 1) + 1)) {
+        return 1;
+      }
+    }
+    return Math.max(1, Math.min(Long.highestOneBit(count), MAX_ALIGN_BYTES / bs));
   }
 
   /** Returns a good first device block for file block {@code fileBlock} of {@code i}. */
@@ -1181,7 +1205,9 @@ public final class SealFs implements AutoCloseable {
     if (holeBlocks == 0) {
       return fresh;
     }
-    List<Allocator.Run> runs = allocateData(goalFor(i, holes.get(0)[0]), holeBlocks);
+    long first = holes.get(0)[0];
+    List<Allocator.Run> runs = allocateData(goalFor(i, first), holeBlocks,
+        alignFor(i, first, holes.get(0)[1] - first), first);
     int r = 0;
     long used = 0;
     for (long[] h : holes) {

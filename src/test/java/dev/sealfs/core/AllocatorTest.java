@@ -271,12 +271,19 @@ final class AllocatorTest {
         } else if (op < 5) {
           long want = 1 + rnd.nextInt(Math.max(1, blockCount / 4));
           long freeBefore = a.freeBlocks();
-          List<Run> runs = a.allocateAll(first + rnd.nextInt(blockCount), want);
+          long align = 1L << rnd.nextInt(7);
+          long phase = rnd.nextInt(1000);
+          boolean roomy = align > 1 && longestFree(used) >= want + align - 1;
+          List<Run> runs = a.allocateAll(first + rnd.nextInt(blockCount), want, align, phase);
           if (freeBefore < want) {
             assertNull(runs);
           } else {
             assertNotNull(runs);
             assertEquals(want, runs.stream().mapToLong(Run::blockCount).sum());
+            if (roomy) {
+              assertEquals(1, runs.size(), "room for an aligned run: one run");
+              assertEquals(phase % align, runs.get(0).devBlock() % align, "aligned start");
+            }
             for (Run run : runs) {
               take(used, first, run);
               owned.add(run);
@@ -371,6 +378,41 @@ final class AllocatorTest {
     } else {
       assertEquals(longest, run.blockCount(), "partial requests get the longest run");
     }
+  }
+
+  /** Returns the longest run of free blocks in the model. */
+  private static long longestFree(boolean[] used) {
+    long longest = 0;
+    long current = 0;
+    for (boolean u : used) {
+      current = u ? 0 : current + 1;
+      longest = Math.max(longest, current);
+    }
+    return longest;
+  }
+
+  /** The example of the class comment: aligned runs skip blocks that stay free. */
+  @Test
+  void alignedAllocationSkipsToACongruentStart() {
+    Allocator a = new Allocator(0, 0x20);
+    a.markUsed(0, 3);
+    a.markUsed(0x1c, 4);
+    List<Run> runs = a.allocateAll(0, 8, 8, 0);
+    assertEquals(List.of(new Run(8, 8)), runs);
+    assertTrue(a.isRangeFree(3, 5), "the skipped blocks stay free");
+    assertEquals(List.of(new Run(0x13, 4)), a.allocateAll(0x10, 4, 4, 3), "phase 3 mod 4");
+    assertEquals(List.of(new Run(3, 5)), a.allocateAll(0, 5, 1, 0), "no alignment: first fit");
+  }
+
+  /** With no run long enough behind an aligned start, allocation falls back to unaligned. */
+  @Test
+  void alignedAllocationFallsBackWhenNoRunHasRoom() {
+    Allocator a = new Allocator(0, 16);
+    a.markUsed(0, 1);
+    List<Run> runs = a.allocateAll(0, 15, 16, 0);
+    assertEquals(List.of(new Run(1, 15)), runs);
+    assertEquals(0, a.freeBlocks());
+    assertThrows(IllegalArgumentException.class, () -> new Allocator(0, 8).allocateAll(0, 1, 3, 0));
   }
 
   /** Marks a run used in the model, failing if any block already was. */
