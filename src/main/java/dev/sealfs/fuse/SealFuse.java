@@ -55,6 +55,12 @@ public final class SealFuse extends FuseStubFS {
   static final int FLAG_UTIME_OMIT_OK = 1 << 2;
   /** fuse_file_info ioctl flag: the ioctl was made on a directory. */
   private static final long FUSE_IOCTL_DIR = 1L << 4;
+  /** fuse_conn_info capability: libfuse passes ioctls on directories instead of ENOTTY. */
+  static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
+  /** Byte offset of {@code capable} in libfuse 2.9's struct fuse_conn_info. */
+  static final long CONN_CAPABLE = 20;
+  /** Byte offset of {@code want} in libfuse 2.9's struct fuse_conn_info. */
+  static final long CONN_WANT = 24;
   /** Kernel timespec nanoseconds value meaning "now". */
   private static final long KERNEL_UTIME_NOW = (1L << 30) - 1;
   /** Kernel timespec nanoseconds value meaning "leave unchanged". */
@@ -98,6 +104,23 @@ public final class SealFuse extends FuseStubFS {
   int fuseMain(String[] args) {
     return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations),
         null);
+  }
+
+  /** Asks libfuse for ioctls on directories, so SEAL there gets the SPEC's EINVAL. */
+  @Override
+  public Pointer init(Pointer conn) {
+    wantIoctlDir(conn);
+    return null;
+  }
+
+  /**
+   * Sets FUSE_CAP_IOCTL_DIR in {@code conn}'s want word if the kernel is capable of it; without
+   * it libfuse 2.9 answers every ioctl on a directory with ENOTTY before sealfs sees it.
+   */
+  static void wantIoctlDir(Pointer conn) {
+    if (conn != null && (conn.getInt(CONN_CAPABLE) & FUSE_CAP_IOCTL_DIR) != 0) {
+      conn.putInt(CONN_WANT, conn.getInt(CONN_WANT) | FUSE_CAP_IOCTL_DIR);
+    }
   }
 
   /** Does nothing: {@link FuseMount} owns unmounting (jnr-fuse's lazy unmount is not used). */

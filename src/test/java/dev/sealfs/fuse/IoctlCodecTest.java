@@ -136,4 +136,18 @@ class IoctlCodecTest {
     assertEquals(dev.sealfs.core.SealFs.UTIME_OMIT, SealFuse.timeNs(5, (1L << 30) - 2));
     assertEquals(5_000_000_123L, SealFuse.timeNs(5, 123));
   }
+
+  @Test
+  void initAsksForDirectoryIoctlsOnlyWhenTheKernelCan() {
+    jnr.ffi.Pointer conn = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 128);
+    conn.putInt(SealFuse.CONN_CAPABLE, SealFuse.FUSE_CAP_IOCTL_DIR | 1);
+    conn.putInt(SealFuse.CONN_WANT, 1 << 5);
+    SealFuse.wantIoctlDir(conn);
+    assertEquals((1 << 5) | SealFuse.FUSE_CAP_IOCTL_DIR, conn.getInt(SealFuse.CONN_WANT));
+    conn.putInt(SealFuse.CONN_CAPABLE, 1);
+    conn.putInt(SealFuse.CONN_WANT, 0);
+    SealFuse.wantIoctlDir(conn);
+    assertEquals(0, conn.getInt(SealFuse.CONN_WANT));
+    SealFuse.wantIoctlDir(null);
+  }
 }
