@@ -55,6 +55,17 @@ seal_setup() {
   seal_trap
 }
 
+# expect_xfs_io_err ERRTEXT ARGS...: runs xfs_io ARGS and fails unless its output has ERRTEXT
+# (e.g. "Text file busy"). Its exit status is not used: xfs_io exits 0 after an error from some
+# commands (fzero, copy_range, ...), so only the message tells.
+expect_xfs_io_err() {
+  local errtext=$1 out
+  shift
+  out=$(xfs_io "$@" 2>&1) || true
+  printf '%s\n' "$out" >&2
+  grep -qF -- "$errtext" <<<"$out" || fail "expected '$errtext' from: xfs_io $*"
+}
+
 # seal_status_field PATH|FD FIELD: one field of SEALFS_IOC_STATUS (e.g. holders).
 seal_status_field() {
   local out
