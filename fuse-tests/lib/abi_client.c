@@ -1040,6 +1040,22 @@ static void t_device_and_status(void)
 		       (unsigned long long)L->block_size, L->sealed);
 		report(fully_written(L), "a fully written file has no hole or unwritten extent", NULL);
 		check_device_matches(fd, L, "unsealed 3-block file");
+		/* a start inside a multi-block extent: that extent, whole or cut, same mapping */
+		struct page *pg = malloc(sizeof *pg);
+		uint64_t st = g_bs + 10;
+		int rc2 = do_layout(fd, st, pg);
+		int holds = 0;
+		if (!rc2 && pg->count > 0)
+			for (int i = 0; i < L->n; i++)
+				if (L->e[i].logical <= st && st < L->e[i].logical + L->e[i].length)
+					holds = pg->e[0].logical <= st && st < pg->e[0].logical + pg->e[0].length &&
+						pg->e[0].physical - pg->e[0].logical ==
+							L->e[i].physical - L->e[i].logical &&
+						pg->e[0].logical + pg->e[0].length ==
+							L->e[i].logical + L->e[i].length;
+		report(holds, "LAYOUT from inside an extent: the extent holding start, same mapping",
+		       "%s count %u", ename(rc2), rc2 ? 0 : pg->count);
+		free(pg);
 		uint64_t sum = 0;
 		for (int i = 0; i < L->n; i++)
 			sum += L->e[i].length;
