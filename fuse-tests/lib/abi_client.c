@@ -1406,6 +1406,26 @@ static void t_modes(void)
 		close(fdw);
 		layout_or_fail(fd, B, "asis after writes");
 		report(same_layout(A, B), "ASIS map unchanged by all those writes", NULL);
+		/* SPEC 2: a mapped write that needs allocation fails at writeback, as EIO */
+		unsigned char *m = mmap(NULL, 6 * g_bs, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED) {
+			report(0, "mmap of the ASIS-sealed file", "%s", strerror(errno));
+		} else {
+			m[5 * g_bs] = 'H'; /* block 5 is a hole */
+			int e1 = msync(m, 6 * g_bs, MS_SYNC) ? errno : 0;
+			int e2 = fsync(fd) ? errno : 0;
+			report(e1 == EIO || e2 == EIO, "ASIS-sealed: mapped write into a hole -> EIO from msync/fsync",
+			       "msync %s, fsync %s", ename(e1), ename(e2));
+			munmap(m, 6 * g_bs);
+			int r = open(f, O_RDONLY);
+			unsigned char z = 1;
+			if (r >= 0 && pread(r, &z, 1, (off_t)(5 * g_bs)) == 1)
+				report(z == 0, "the hole still reads zero after the refused mapped write", "0x%02x", z);
+			if (r >= 0)
+				close(r);
+			layout_or_fail(fd, B, "asis after mapped write");
+			report(same_layout(A, B), "ASIS map unchanged by the mapped write", NULL);
+		}
 		check_device_matches(fd, B, "ASIS-sealed file");
 		/* a second handle: strict is refused (holes), ASIS joins */
 		int h2 = open(f, O_RDWR);

@@ -61,6 +61,8 @@ public final class SealFuse extends FuseStubFS {
   static final long CONN_CAPABLE = 20;
   /** Byte offset of {@code want} in libfuse 2.9's struct fuse_conn_info. */
   static final long CONN_WANT = 24;
+  /** Byte offset of {@code writepage} in libfuse 2.9's struct fuse_file_info (jnr-fuse omits it). */
+  static final long FI_WRITEPAGE = 16;
   /** Kernel timespec nanoseconds value meaning "now". */
   private static final long KERNEL_UTIME_NOW = (1L << 30) - 1;
   /** Kernel timespec nanoseconds value meaning "leave unchanged". */
@@ -383,10 +385,23 @@ public final class SealFuse extends FuseStubFS {
     try {
       return fs.write(fi.fh.get(), direct(buf, size), offset);
     } catch (FsException e) {
-      return errno("write", path, e);
+      return writebackErrno(errno("write", path, e), isWritepage(fi));
     } catch (Throwable t) {
       return internal("write", path, t);
     }
+  }
+
+  /** True if the write comes from page-cache writeback (fuse_file_info.writepage). */
+  static boolean isWritepage(FuseFileInfo fi) {
+    return Struct.getMemory(fi).getInt(FI_WRITEPAGE) != 0;
+  }
+
+  /**
+   * Returns the errno for a refused write: SPEC 2 says a mapped write refused at writeback
+   * (one that would allocate in a sealed file) surfaces as EIO, so ETXTBSY becomes EIO there.
+   */
+  static int writebackErrno(int negErrno, boolean writepage) {
+    return writepage && negErrno == -Errno.ETXTBSY.code ? -Errno.EIO.code : negErrno;
   }
 
   @Override

@@ -150,4 +150,21 @@ class IoctlCodecTest {
     assertEquals(0, conn.getInt(SealFuse.CONN_WANT));
     SealFuse.wantIoctlDir(null);
   }
+
+  @Test
+  void refusedWritebackIsEio() {
+    jnr.ffi.Pointer mem = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 64);
+    ru.serce.jnrfuse.struct.FuseFileInfo fi = ru.serce.jnrfuse.struct.FuseFileInfo.of(mem);
+    mem.putLong(24, 77);
+    assertEquals(77, fi.fh.get());        // libfuse 2.9 layout: fh at 24, writepage at 16
+    assertEquals(false, SealFuse.isWritepage(fi));
+    mem.putInt(SealFuse.FI_WRITEPAGE, 1);
+    assertEquals(true, SealFuse.isWritepage(fi));
+    int txtbsy = -dev.sealfs.core.Errno.ETXTBSY.code;
+    int eio = -dev.sealfs.core.Errno.EIO.code;
+    int nospc = -dev.sealfs.core.Errno.ENOSPC.code;
+    assertEquals(eio, SealFuse.writebackErrno(txtbsy, true));
+    assertEquals(txtbsy, SealFuse.writebackErrno(txtbsy, false));
+    assertEquals(nospc, SealFuse.writebackErrno(nospc, true));
+  }
 }
