@@ -33,8 +33,9 @@ seal_close_fds() {
 }
 
 # seal_trap: run seal_kill_bg before whatever EXIT trap is set now (common.sh's unmount).
-# The case's exit status is kept and handed on ($? of the previous trap), so a failing case
-# still fails: common.sh's _common_exit exits with the $? it finds.
+# The case's exit status is kept and handed on as the $? the previous trap starts with
+# (common.sh's _common_exit exits with it), with errexit off so that handing a failure on does
+# not end the trap before the unmount.
 seal_trap() {
   local prev="" t
   if [ -n "$(trap -p EXIT)" ]; then
@@ -42,7 +43,7 @@ seal_trap() {
     prev=${t[2]}
   fi
   # shellcheck disable=SC2064
-  trap "_seal_rc=\$?; seal_kill_bg; seal_close_fds; (exit \$_seal_rc); $prev" EXIT
+  trap "_seal_rc=\$?; set +e; seal_kill_bg; seal_close_fds; (exit \$_seal_rc); $prev" EXIT
 }
 
 # seal_setup [mkfs args...]: a fresh filesystem (default 128M) mounted at $SEALFS_MNT.
