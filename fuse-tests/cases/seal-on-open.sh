@@ -47,6 +47,7 @@ if command -v fio >/dev/null; then
   refused=0
   for ((i = 0; i < 100 && refused < 5; i++)); do
     sleep 0.2
+    kill -0 "$fio_pid" 2>/dev/null || break   # fio is done: nothing more to observe
     h=$(seal_status_field "$F" holders) || h=0
     [ "$h" -ge 1 ] 2>/dev/null || continue
     if truncate -s 0 "$F" 2>"$CASE_DIR/trunc.err"; then
