@@ -14,9 +14,9 @@ exec 7<>"$F"
 sio seal 7 >/dev/null || fail "cannot seal $F"
 before=$(seal_layout "$F") || fail "layout failed"
 
-expect_fail_with "Text file busy" xfs_io -c "copy_range -s 0 -d 65536 -l 4096 $S" "$F"
-expect_fail_with "Text file busy" xfs_io -c "copy_range -s 0 -d 61440 -l 8192 $S" "$F"
-expect_fail_with "Text file busy" xfs_io -c "copy_range -s 0 -d 65536 -l 131072 $S" "$F"
+expect_xfs_io_err "Text file busy" -c "copy_range -s 0 -d 65536 -l 4096 $S" "$F"
+expect_xfs_io_err "Text file busy" -c "copy_range -s 0 -d 61440 -l 8192 $S" "$F"
+expect_xfs_io_err "Text file busy" -c "copy_range -s 0 -d 65536 -l 131072 $S" "$F"
 # (A copy that starts inside and runs past EOF may legitimately copy its inside part first:
 # the kernel splits it into writes and only the extending one is refused.)
 assert_eq 65536 "$(seal_size "$F")" "size changed by a refused copy_range"

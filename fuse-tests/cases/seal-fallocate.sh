@@ -14,15 +14,15 @@ sio seal 7 >/dev/null || fail "cannot seal $F"
 before=$(seal_layout "$F") || fail "layout failed"
 
 # Forwarded modes first: a daemon answering EOPNOTSUPP would disable fallocate for the mount.
-expect_fail_with "Text file busy" xfs_io -c "falloc 0 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "falloc 1048576 65536" "$F"
-expect_fail_with "Text file busy" xfs_io -c "falloc -k 1048576 65536" "$F"
-expect_fail_with "Text file busy" xfs_io -c "falloc -k 0 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "fpunch 0 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "fpunch 4096 1M" "$F"
-expect_fail_with "Text file busy" xfs_io -c "fzero 0 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "fzero -k 1048576 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "fzero 1040384 16384" "$F"
+expect_xfs_io_err "Text file busy" -c "falloc 0 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "falloc 1048576 65536" "$F"
+expect_xfs_io_err "Text file busy" -c "falloc -k 1048576 65536" "$F"
+expect_xfs_io_err "Text file busy" -c "falloc -k 0 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "fpunch 0 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "fpunch 4096 1M" "$F"
+expect_xfs_io_err "Text file busy" -c "fzero 0 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "fzero -k 1048576 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "fzero 1040384 16384" "$F"
 expect_fail_with "Text file busy" fallocate -l 2M "$F"
 expect_fail_with "Text file busy" fallocate -n -o 1M -l 1M "$F"
 expect_fail_with "Text file busy" fallocate -p -o 0 -l 4096 "$F"
@@ -37,9 +37,7 @@ except OSError as e:
 raise SystemExit("posix_fallocate succeeded")
 PY
 for cmd in "fcollapse 0 4096" "finsert 0 4096" "funshare 0 4096"; do
-  if out=$(xfs_io -c "$cmd" "$F" 2>&1); then
-    fail "xfs_io $cmd succeeded on a sealed file"
-  fi
+  out=$(xfs_io -c "$cmd" "$F" 2>&1) || true   # its exit status does not tell (see seal.sh)
   case $out in
     *"Text file busy"*|*"Operation not supported"*) ;;
     *) fail "xfs_io $cmd: unexpected error: $out" ;;

@@ -67,7 +67,7 @@ def sealer(deadline, q):
 
 def attacker(deadline, q, seed):
     rnd = random.Random(seed)
-    ok = refused = other = 0
+    ok = refused = other = split = 0
     notes = []
     fd = os.open(f, os.O_RDWR)
     while time.monotonic() < deadline:
@@ -89,9 +89,16 @@ def attacker(deadline, q, seed):
                 size = os.fstat(fd).st_size
                 if size < MAX:
                     n = os.pwrite(fd, b"\x5e" * ln, size)
+                    if n != ln and n < 4096 and (size + n) % 4096 == 0:
+                        # The kernel sent this write as two FUSE requests split at the first
+                        # page end (a partly written page that is not cached ends a request);
+                        # the seal came between them: the first part landed unsealed, the rest
+                        # was refused. sealfs cannot see that the two belong together.
+                        split += 1
+                        continue
                     if n != ln:
                         other += 1
-                        notes.append("short extending write %d/%d" % (n, ln))
+                        notes.append("short extending write %d/%d at %d" % (n, ln, size))
                         continue
             ok += 1
         except OSError as e:
@@ -105,6 +112,9 @@ def attacker(deadline, q, seed):
                 other += 1
                 notes.append("op %d: unexpected %s" % (op, e))
     os.close(fd)
+    if split:
+        notes.append("%d writes split by the kernel with the seal in between (page-end cut)"
+                     % split)
     q.put(("attacker", ok, refused, other, notes))
 
 deadline = time.monotonic() + seconds

@@ -16,9 +16,9 @@ expect_fail_with "Text file busy" truncate -s 0 "$F"
 expect_fail_with "Text file busy" truncate -s 4096 "$F"
 expect_fail_with "Text file busy" truncate -s 1048576 "$F"
 expect_fail_with "Text file busy" truncate -s 2M "$F"
-expect_fail_with "Text file busy" xfs_io -c "truncate 0" "$F"
-expect_fail_with "Text file busy" xfs_io -c "truncate 1048576" "$F"
-expect_fail_with "Text file busy" xfs_io -c "truncate 8M" "$F"
+expect_xfs_io_err "Text file busy" -c "truncate 0" "$F"
+expect_xfs_io_err "Text file busy" -c "truncate 1048576" "$F"
+expect_xfs_io_err "Text file busy" -c "truncate 8M" "$F"
 F="$F" python3 - <<'PY' || fail "python truncate checks failed"
 import errno, os, sys
 f = os.environ["F"]

@@ -16,11 +16,11 @@ sio seal 7 asis >/dev/null || fail "asis seal refused"
 before=$(seal_layout "$F") || fail "layout failed"
 grep -q ' unwritten$' <<<"$before" || fail "setup: no unwritten extent in layout: $before"
 
-expect_fail_with "Text file busy" xfs_io -c "pwrite -S 0x99 65536 4096" "$F"
-expect_fail_with "Text file busy" xfs_io -c "pwrite -S 0x99 61440 8192" "$F"   # written+hole
-expect_fail_with "Text file busy" xfs_io -c "pwrite -S 0x99 131072 4096" "$F"  # unwritten
-expect_fail_with "Text file busy" xfs_io -c "pwrite -S 0x99 126976 8192" "$F"  # hole+unwritten
-expect_fail_with "Text file busy" xfs_io -d -c "pwrite -S 0x99 65536 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "pwrite -S 0x99 65536 4096" "$F"
+expect_xfs_io_err "Text file busy" -c "pwrite -b 8192 -S 0x99 61440 8192" "$F"   # written+hole
+expect_xfs_io_err "Text file busy" -c "pwrite -S 0x99 131072 4096" "$F"  # unwritten
+expect_xfs_io_err "Text file busy" -c "pwrite -b 8192 -S 0x99 126976 8192" "$F"  # hole+unwritten
+expect_xfs_io_err "Text file busy" -d -c "pwrite -S 0x99 65536 4096" "$F"
 F="$F" python3 - <<'PY' || fail "python write into hole not refused cleanly"
 import errno, os
 fd = os.open(os.environ["F"], os.O_RDWR)

@@ -33,6 +33,9 @@ seal_close_fds() {
 }
 
 # seal_trap: run seal_kill_bg before whatever EXIT trap is set now (common.sh's unmount).
+# The case's exit status is kept and handed on as the $? the previous trap starts with
+# (common.sh's _common_exit exits with it), with errexit off so that handing a failure on does
+# not end the trap before the unmount.
 seal_trap() {
   local prev="" t
   if [ -n "$(trap -p EXIT)" ]; then
@@ -40,7 +43,7 @@ seal_trap() {
     prev=${t[2]}
   fi
   # shellcheck disable=SC2064
-  trap "seal_kill_bg; seal_close_fds; $prev" EXIT
+  trap "_seal_rc=\$?; set +e; seal_kill_bg; seal_close_fds; (exit \$_seal_rc); $prev" EXIT
 }
 
 # seal_setup [mkfs args...]: a fresh filesystem (default 128M) mounted at $SEALFS_MNT.
@@ -51,6 +54,17 @@ seal_setup() {
   fs_mkfs "$@" >/dev/null || fail "mkfs failed"
   fs_mount || fail "mount failed"
   seal_trap
+}
+
+# expect_xfs_io_err ERRTEXT ARGS...: runs xfs_io ARGS and fails unless its output has ERRTEXT
+# (e.g. "Text file busy"). Its exit status is not used: xfs_io exits 0 after an error from some
+# commands (fzero, copy_range, ...), so only the message tells.
+expect_xfs_io_err() {
+  local errtext=$1 out
+  shift
+  out=$(xfs_io "$@" 2>&1) || true
+  printf '%s\n' "$out" >&2
+  grep -qF -- "$errtext" <<<"$out" || fail "expected '$errtext' from: xfs_io $*"
 }
 
 # seal_status_field PATH|FD FIELD: one field of SEALFS_IOC_STATUS (e.g. holders).

@@ -1527,16 +1527,22 @@ public final class SealFs implements AutoCloseable {
         i.isReg() ? i.size : 0, bs);
   }
 
-  /** SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}. */
+  /**
+   * SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}, an unsigned
+   * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
+   */
   public synchronized LayoutPage layout(long fh, long start) {
     Inode i = handle(fh).inode;
     if (!i.isReg()) {
       throw FsException.of(Errno.EINVAL, "not a regular file");
     }
     List<LayoutExtent> out = new ArrayList<>();
-    long fb = Math.max(0, start) / bs;
+    if (start < 0) {
+      return new LayoutPage(i.generation, start, true, i.isSealed(), bs, i.size, out);
+    }
+    long fb = start / bs;
     Extent e = i.extents.ceiling(fb);
-    long next = Math.max(0, start);
+    long next = start;
     while (e != null && out.size() < LayoutPage.MAX_EXTENTS) {
       Extent part = e.fileBlock() < fb ? e.slice(fb, e.fileEnd()) : e;
       out.add(toLayout(part));

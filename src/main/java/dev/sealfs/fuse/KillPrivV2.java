@@ -106,14 +106,6 @@ final class KillPrivV2 {
   private Send hook;
   /** The channel's original send function, restored by the hook. */
   private long originalSend;
-  /** True once an INIT reply went out with the flag. */
-  private volatile boolean offered;
-
-  /** Returns true once the INIT reply carried FUSE_HANDLE_KILLPRIV_V2. */
-  boolean offered() {
-    return offered;
-  }
-
   /**
    * Swaps the hook into the channel of {@code fuse} (libfuse's {@code struct fuse *}) if the
    * channel has the expected layout; logs and returns false otherwise. Call from {@code init}.
@@ -161,7 +153,6 @@ final class KillPrivV2 {
         if (header != null && body != null && header.getInt(OUT_HEADER_ERROR) == 0
             && bodyBytes >= INIT_OUT_FLAGS + 4 && body.getInt(0) == FUSE_KERNEL_VERSION) {
           body.putInt(INIT_OUT_FLAGS, body.getInt(INIT_OUT_FLAGS) | FUSE_HANDLE_KILLPRIV_V2);
-          offered = true;
           LOG.info("INIT reply offers FUSE_HANDLE_KILLPRIV_V2: sealfs clears setuid/setgid itself");
         }
       }

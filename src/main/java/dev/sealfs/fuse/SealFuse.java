@@ -56,6 +56,14 @@ public final class SealFuse extends FuseStubFS {
   static final int FLAG_UTIME_OMIT_OK = 1 << 2;
   /** fuse_file_info ioctl flag: the ioctl was made on a directory. */
   private static final long FUSE_IOCTL_DIR = 1L << 4;
+  /** fuse_conn_info capability: libfuse passes ioctls on directories instead of ENOTTY. */
+  static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
+  /** Byte offset of {@code capable} in libfuse 2.9's struct fuse_conn_info. */
+  static final long CONN_CAPABLE = 20;
+  /** Byte offset of {@code want} in libfuse 2.9's struct fuse_conn_info. */
+  static final long CONN_WANT = 24;
+  /** Byte offset of {@code writepage} in libfuse 2.9's struct fuse_file_info (jnr-fuse omits it). */
+  static final long FI_WRITEPAGE = 16;
   /** Kernel timespec nanoseconds value meaning "now". */
   private static final long KERNEL_UTIME_NOW = (1L << 30) - 1;
   /** Kernel timespec nanoseconds value meaning "leave unchanged". */
@@ -115,11 +123,17 @@ public final class SealFuse extends FuseStubFS {
   }
 
   /**
-   * Runs in libfuse's INIT handling, before the reply is sent: arms the one-shot rewrite of that
-   * reply that offers FUSE_HANDLE_KILLPRIV_V2. Returns null (no private data).
+   * Runs in libfuse's INIT handling, before the reply is sent: asks for ioctls on directories
+   * (so SEAL there gets the SPEC's EINVAL) and arms the one-shot rewrite of the reply that
+   * offers FUSE_HANDLE_KILLPRIV_V2. Returns null (no private data).
    */
   @Override
   public Pointer init(Pointer conn) {
+    try {
+      wantIoctlDir(conn);
+    } catch (Throwable t) {
+      LOG.warn("sealfs: could not ask for ioctls on directories ({})", t.toString());
+    }
     try {
       if (killPrivV2 != null) {
         killPrivV2.arm(getContext().fuse.get());
@@ -131,9 +145,14 @@ public final class SealFuse extends FuseStubFS {
     return null;
   }
 
-  /** Returns true once the kernel has been told that sealfs kills setuid/setgid itself. */
-  boolean killPrivV2Offered() {
-    return killPrivV2 != null && killPrivV2.offered();
+  /**
+   * Sets FUSE_CAP_IOCTL_DIR in {@code conn}'s want word if the kernel is capable of it; without
+   * it libfuse 2.9 answers every ioctl on a directory with ENOTTY before sealfs sees it.
+   */
+  static void wantIoctlDir(Pointer conn) {
+    if (conn != null && (conn.getInt(CONN_CAPABLE) & FUSE_CAP_IOCTL_DIR) != 0) {
+      conn.putInt(CONN_WANT, conn.getInt(CONN_WANT) | FUSE_CAP_IOCTL_DIR);
+    }
   }
 
   /** Does nothing: {@link FuseMount} owns unmounting (jnr-fuse's lazy unmount is not used). */
@@ -396,10 +415,23 @@ public final class SealFuse extends FuseStubFS {
     try {
       return fs.write(fi.fh.get(), direct(buf, size), offset, contextCaller);
     } catch (FsException e) {
-      return errno("write", path, e);
+      return writebackErrno(errno("write", path, e), isWritepage(fi));
     } catch (Throwable t) {
       return internal("write", path, t);
     }
+  }
+
+  /** True if the write comes from page-cache writeback (fuse_file_info.writepage). */
+  static boolean isWritepage(FuseFileInfo fi) {
+    return Struct.getMemory(fi).getInt(FI_WRITEPAGE) != 0;
+  }
+
+  /**
+   * Returns the errno for a refused write: SPEC 2 says a mapped write refused at writeback
+   * (one that would allocate in a sealed file) surfaces as EIO, so ETXTBSY becomes EIO there.
+   */
+  static int writebackErrno(int negErrno, boolean writepage) {
+    return writepage && negErrno == -Errno.ETXTBSY.code ? -Errno.EIO.code : negErrno;
   }
 
   @Override

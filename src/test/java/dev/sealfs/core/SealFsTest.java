@@ -160,6 +160,22 @@ class SealFsTest {
   }
 
   @Test
+  void layoutStartIsUnsigned() {
+    Path img = image(4096, 32L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      long fh = fs.create("/f", 0644, O_RDWR, ME);
+      write(fs, fh, pattern(8192, 3), 0);
+      assertEquals(1, fs.layout(fh, 0).extents().size());
+      for (long start : new long[] {-6, Long.MIN_VALUE, 1L << 40}) {
+        LayoutPage page = fs.layout(fh, start);
+        assertTrue(page.last(), "start " + Long.toUnsignedString(start));
+        assertEquals(0, page.extents().size(), "start " + Long.toUnsignedString(start));
+      }
+      fs.release(fh);
+    }
+  }
+
+  @Test
   void sealedOrphanKeepsItsBlocksUntilRelease() {
     Path img = image(4096, 32L << 20);
     try (SealFs fs = SealFs.open(img, false)) {

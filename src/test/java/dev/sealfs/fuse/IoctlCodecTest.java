@@ -136,4 +136,35 @@ class IoctlCodecTest {
     assertEquals(dev.sealfs.core.SealFs.UTIME_OMIT, SealFuse.timeNs(5, (1L << 30) - 2));
     assertEquals(5_000_000_123L, SealFuse.timeNs(5, 123));
   }
+
+  @Test
+  void initAsksForDirectoryIoctlsOnlyWhenTheKernelCan() {
+    jnr.ffi.Pointer conn = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 128);
+    conn.putInt(SealFuse.CONN_CAPABLE, SealFuse.FUSE_CAP_IOCTL_DIR | 1);
+    conn.putInt(SealFuse.CONN_WANT, 1 << 5);
+    SealFuse.wantIoctlDir(conn);
+    assertEquals((1 << 5) | SealFuse.FUSE_CAP_IOCTL_DIR, conn.getInt(SealFuse.CONN_WANT));
+    conn.putInt(SealFuse.CONN_CAPABLE, 1);
+    conn.putInt(SealFuse.CONN_WANT, 0);
+    SealFuse.wantIoctlDir(conn);
+    assertEquals(0, conn.getInt(SealFuse.CONN_WANT));
+    SealFuse.wantIoctlDir(null);
+  }
+
+  @Test
+  void refusedWritebackIsEio() {
+    jnr.ffi.Pointer mem = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 64);
+    ru.serce.jnrfuse.struct.FuseFileInfo fi = ru.serce.jnrfuse.struct.FuseFileInfo.of(mem);
+    mem.putLong(24, 77);
+    assertEquals(77, fi.fh.get());        // libfuse 2.9 layout: fh at 24, writepage at 16
+    assertEquals(false, SealFuse.isWritepage(fi));
+    mem.putInt(SealFuse.FI_WRITEPAGE, 1);
+    assertEquals(true, SealFuse.isWritepage(fi));
+    int txtbsy = -dev.sealfs.core.Errno.ETXTBSY.code;
+    int eio = -dev.sealfs.core.Errno.EIO.code;
+    int nospc = -dev.sealfs.core.Errno.ENOSPC.code;
+    assertEquals(eio, SealFuse.writebackErrno(txtbsy, true));
+    assertEquals(txtbsy, SealFuse.writebackErrno(txtbsy, false));
+    assertEquals(nospc, SealFuse.writebackErrno(nospc, true));
+  }
 }
