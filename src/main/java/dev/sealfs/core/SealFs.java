@@ -587,12 +587,13 @@ public final class SealFs implements AutoCloseable {
     return stat(handle(fh).inode);
   }
 
-  /** Returns the target of the symlink at {@code path}. */
+  /** Returns the target of the symlink at {@code path} (and updates its atime, relatime). */
   public synchronized String readlink(String path) {
     Inode i = lookup(path);
     if (!i.isSymlink()) {
       throw FsException.of(Errno.EINVAL, path + ": not a symlink");
     }
+    touchAtime(i);
     return i.target;
   }
 

@@ -298,4 +298,18 @@ class SealFsTest {
       }
     }
   }
+
+  @Test
+  void readlinkUpdatesAtimeLikeRelatime() {
+    Path img = image(4096, 16L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.symlink("target", "/l", ME);
+      fs.utimens("/l", 1_000L, 2_000L);
+      assertEquals("target", fs.readlink("/l"));
+      long atime = fs.getattr("/l").atimeNs();
+      assertTrue(atime > 2_000L, "atime older than mtime is updated by readlink");
+      assertEquals("target", fs.readlink("/l"));
+      assertEquals(atime, fs.getattr("/l").atimeNs(), "a second readlink leaves atime alone");
+    }
+  }
 }
