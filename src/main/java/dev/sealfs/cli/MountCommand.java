@@ -169,7 +169,16 @@ final class MountCommand implements Callable<Integer> {
         + " s waiting for the mount at " + mnt + "; see " + log);
   }
 
-  /** Returns the command that runs this sealfs again: same java, JVM flags and classpath. */
+  /**
+   * The JVM flag that makes jnr-ffi decode file names one byte per char, so that names which are
+   * not valid in the locale's charset round-trip through the daemon (see SealFuse).
+   */
+  static final String BYTE_NAMES_FLAG = "-Dfile.encoding=ISO-8859-1";
+
+  /**
+   * Returns the command that runs this sealfs again: same java, JVM flags and classpath, plus
+   * {@link #BYTE_NAMES_FLAG} (the children are mount daemons).
+   */
   static List<String> selfCommand() {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command()
@@ -179,6 +188,7 @@ final class MountCommand implements Callable<Integer> {
         cmd.add(a);
       }
     }
+    cmd.add(BYTE_NAMES_FLAG);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());

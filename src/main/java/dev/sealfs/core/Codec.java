@@ -82,9 +82,9 @@ final class Codec {
       return this;
     }
 
-    /** Appends a length-prefixed UTF-8 string. */
+    /** Appends a length-prefixed byte string (a name: one char per byte, SealFs.NAME_CHARSET). */
     Writer str(String s) {
-      return bytes(s.getBytes(StandardCharsets.UTF_8));
+      return bytes(s.getBytes(SealFs.NAME_CHARSET));
     }
 
     /** Appends raw bytes without a length. */
@@ -184,9 +184,9 @@ final class Codec {
       return b;
     }
 
-    /** Reads a length-prefixed UTF-8 string. */
+    /** Reads a length-prefixed byte string (a name: one char per byte, SealFs.NAME_CHARSET). */
     String str() {
-      return new String(bytes(), StandardCharsets.UTF_8);
+      return new String(bytes(), SealFs.NAME_CHARSET);
     }
 
     /** Returns the number of unread bytes. */

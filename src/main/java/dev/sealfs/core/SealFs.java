@@ -1,6 +1,7 @@
 package dev.sealfs.core;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -67,6 +68,11 @@ public final class SealFs implements AutoCloseable {
   private static final Supplier<Caller> AS_ROOT = () -> Caller.ROOT;
   /** How often the background committer commits the running group, ms. */
   static final long COMMIT_INTERVAL_MS = 1000;
+  /**
+   * Names, symlink targets and xattr names are byte strings, as in the kernel: each char of such
+   * a String is one byte (ISO-8859-1), so any byte sequence round-trips and lengths are bytes.
+   */
+  public static final Charset NAME_CHARSET = StandardCharsets.ISO_8859_1;
   /** Longest name in bytes. */
   static final int NAME_MAX = 255;
   /** Longest symlink target in bytes. */
@@ -285,7 +291,7 @@ public final class SealFs implements AutoCloseable {
         j = n;
       }
       String name = path.substring(i, j);
-      if (name.length() > NAME_MAX / 3 && utf8Length(name) > NAME_MAX) {
+      if (name.length() > NAME_MAX) {
         throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
       }
       if (!cur.isDir()) {
@@ -299,10 +305,6 @@ public final class SealFs implements AutoCloseable {
       i = j;
     }
     return cur;
-  }
-
-  private static int utf8Length(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   /** Returns the inode a libfuse hidden name stands for, or null if {@code path} is not one. */
@@ -335,7 +337,7 @@ public final class SealFs implements AutoCloseable {
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
       throw FsException.of(Errno.EINVAL, path + ": invalid name");
     }
-    if (utf8Length(name) > NAME_MAX) {
+    if (name.length() > NAME_MAX) {
       throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
     }
     Inode dir = lookup(slash <= 0 ? "/" : p.substring(0, slash));
@@ -614,12 +616,13 @@ public final class SealFs implements AutoCloseable {
     return stat(handle(fh).inode);
   }
 
-  /** Returns the target of the symlink at {@code path}. */
+  /** Returns the target of the symlink at {@code path} (and updates its atime, relatime). */
   public synchronized String readlink(String path) {
     Inode i = lookup(path);
     if (!i.isSymlink()) {
       throw FsException.of(Errno.EINVAL, path + ": not a symlink");
     }
+    touchAtime(i);
     return i.target;
   }
 
@@ -749,13 +752,12 @@ public final class SealFs implements AutoCloseable {
 
   /** Creates a symlink at {@code linkPath} pointing to {@code target}. */
   public synchronized void symlink(String target, String linkPath, Caller caller) {
-    byte[] t = target.getBytes(StandardCharsets.UTF_8);
-    if (t.length >= PATH_MAX) {
+    if (target.length() >= PATH_MAX) {
       throw FsException.of(Errno.ENAMETOOLONG, "symlink target too long");
     }
     Inode i = createNode(parentOf(linkPath), Inode.S_IFLNK | 0777, 0, caller);
     meta.setTarget(i, target);
-    i.size = t.length;
+    i.size = target.length();
     meta.markDirty(i);
   }
 
@@ -1335,7 +1337,7 @@ public final class SealFs implements AutoCloseable {
         throw FsException.of(Errno.EINVAL, SEAL_ON_OPEN + " takes strict, prepare or asis");
       }
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
+    if (name.length() > 255) {
       throw FsException.of(Errno.ERANGE, "attribute name too long");
     }
     checkWritable();

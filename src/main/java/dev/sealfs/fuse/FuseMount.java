@@ -407,7 +407,8 @@ public final class FuseMount implements AutoCloseable {
   /** Runs {@code fusermount3 FLAG MOUNTPOINT}; returns its output ("" on success). */
   private String fusermount(String flag) {
     try {
-      Process p = new ProcessBuilder("fusermount3", flag, mountpoint.toString())
+      Process p = new ProcessBuilder("fusermount3", flag,
+          NativeStrings.toNative(mountpoint.toString()))
           .redirectErrorStream(true).start();
       p.getOutputStream().close();
       if (!p.waitFor(FUSERMOUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {

@@ -11,7 +11,6 @@ import dev.sealfs.core.SealResult;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
 import jnr.ffi.Memory;
@@ -45,6 +44,9 @@ import ru.serce.jnrfuse.struct.Timespec;
  * directory, the link count drops, the inode becomes an orphan) and keeps the hidden name only
  * as a private alias, so {@code fstat} on the open file works (the kernel sends it without a
  * file handle, by path) while the directory never shows the hidden name.
+ *
+ * <p>Names are bytes: every string from libfuse passes {@link NativeStrings#in} and names going
+ * out (readdir, readlink, listxattr) are encoded with {@link SealFs#NAME_CHARSET}.
  */
 public final class SealFuse extends FuseStubFS {
 
@@ -91,6 +93,11 @@ public final class SealFuse extends FuseStubFS {
     this.fs = fs;
     this.killPrivV2 = killPrivV2 ? new KillPrivV2() : null;
     setOperationFlags(fuseOperations, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+    if (!NativeStrings.BYTE_STRINGS) {
+      LOG.warn("the JVM's default charset is {}, not ISO-8859-1: names that are not valid {}"
+          + " will not round-trip (run java with -Dfile.encoding=ISO-8859-1, as bin/sealfs"
+          + " does)", NativeStrings.JNR_CHARSET, NativeStrings.JNR_CHARSET);
+    }
   }
 
   /**
@@ -118,7 +125,11 @@ public final class SealFuse extends FuseStubFS {
 
   /** Runs libfuse's fuse_main_real with {@code args} (argv, argv[0] included); blocks. */
   int fuseMain(String[] args) {
-    return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations),
+    String[] argv = new String[args.length];
+    for (int k = 0; k < args.length; k++) {
+      argv[k] = NativeStrings.toNative(args[k]);
+    }
+    return libFuse.fuse_main_real(argv.length, argv, fuseOperations, Struct.size(fuseOperations),
         null);
   }
 
@@ -177,7 +188,8 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
     try {
-      fillStat(stat, path == null ? fs.fgetattr(fi.fh.get()) : fs.getattr(path));
+      fillStat(stat, path == null ? fs.fgetattr(fi.fh.get())
+          : fs.getattr(NativeStrings.in(path)));
       return 0;
     } catch (FsException e) {
       return errno("fgetattr", path, e);
@@ -189,7 +201,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int readlink(String path, Pointer buf, long size) {
     try {
-      byte[] target = fs.readlink(need(path)).getBytes(StandardCharsets.UTF_8);
+      byte[] target = fs.readlink(need(path)).getBytes(SealFs.NAME_CHARSET);
       if (size <= 0) {
         return -Errno.EINVAL.code;
       }
@@ -339,7 +351,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int symlink(String target, String linkPath) {
     try {
-      fs.symlink(target, need(linkPath), caller());
+      fs.symlink(NativeStrings.in(target), need(linkPath), caller());
       return 0;
     } catch (FsException e) {
       return errno("symlink", linkPath, e);
@@ -500,7 +512,7 @@ public final class SealFuse extends FuseStubFS {
       for (DirEntry e : entries) {
         stat.st_ino.set(e.ino());
         stat.st_mode.set(e.mode());
-        byte[] name = (e.name() + '\0').getBytes(StandardCharsets.UTF_8);
+        byte[] name = (e.name() + '\0').getBytes(SealFs.NAME_CHARSET);
         if (filler.apply(buf, ByteBuffer.wrap(name), statMem, 0) != 0) {
           break;
         }
@@ -535,7 +547,7 @@ public final class SealFuse extends FuseStubFS {
       if (size > 0) {
         value.get(0, bytes, 0, bytes.length);
       }
-      fs.setxattr(need(path), name, bytes, flags);
+      fs.setxattr(need(path), NativeStrings.in(name), bytes, flags);
       return 0;
     } catch (FsException e) {
       return errno("setxattr", path, e);
@@ -547,7 +559,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int getxattr(String path, String name, Pointer value, long size) {
     try {
-      return copyOut(fs.getxattr(need(path), name), value, size);
+      return copyOut(fs.getxattr(need(path), NativeStrings.in(name)), value, size);
     } catch (FsException e) {
       return errno("getxattr", path, e);
     } catch (Throwable t) {
@@ -562,7 +574,7 @@ public final class SealFuse extends FuseStubFS {
       for (String n : fs.listxattr(need(path))) {
         names.append(n).append('\0');
       }
-      return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+      return copyOut(names.toString().getBytes(SealFs.NAME_CHARSET), list, size);
     } catch (FsException e) {
       return errno("listxattr", path, e);
     } catch (Throwable t) {
@@ -573,7 +585,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int removexattr(String path, String name) {
     try {
-      fs.removexattr(need(path), name);
+      fs.removexattr(need(path), NativeStrings.in(name));
       return 0;
     } catch (FsException e) {
       return errno("removexattr", path, e);
@@ -639,12 +651,12 @@ public final class SealFuse extends FuseStubFS {
     return new Caller(ctx.uid.intValue(), ctx.gid.intValue(), ctx.pid.intValue());
   }
 
-  /** Returns {@code path}, or throws ENOENT for the null path of an unlinked file. */
+  /** Returns {@code path} as a byte string; ENOENT for the null path of an unlinked file. */
   private static String need(String path) {
     if (path == null) {
       throw new FsException(Errno.ENOENT, "no path (the file was unlinked)");
     }
-    return path;
+    return NativeStrings.in(path);
   }
 
   /** Returns a direct buffer over {@code size} bytes of native memory at {@code p} (no copy). */

@@ -367,4 +367,45 @@ class SealFsTest {
       assertEquals(06755, fs.getattr("/d").mode() & 07777);
     }
   }
+
+  @Test
+  void readlinkUpdatesAtimeLikeRelatime() {
+    Path img = image(4096, 16L << 20);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.symlink("target", "/l", ME);
+      fs.utimens("/l", 1_000L, 2_000L);
+      assertEquals("target", fs.readlink("/l"));
+      long atime = fs.getattr("/l").atimeNs();
+      assertTrue(atime > 2_000L, "atime older than mtime is updated by readlink");
+      assertEquals("target", fs.readlink("/l"));
+      assertEquals(atime, fs.getattr("/l").atimeNs(), "a second readlink leaves atime alone");
+    }
+  }
+
+  @Test
+  void namesAreByteStringsAndSurviveRemount() {
+    Path img = image(4096, 16L << 20);
+    String latin1 = "caf\u00e9";                      // the single byte 0xE9: not UTF-8
+    String utf8 = "caf\u00c3\u00a9";                  // the two bytes of UTF-8 e-acute
+    String highBytes = "\u00ff".repeat(255);          // 255 bytes, each 0xFF
+    String target = "\u00e9".repeat(SealFs.PATH_MAX - 1);
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.release(fs.create("/" + latin1, 0644, O_RDWR, ME));
+      fs.release(fs.create("/" + utf8, 0644, O_RDWR, ME));
+      fs.mkdir("/" + highBytes, 0755, ME);
+      fs.symlink(target, "/l", ME);
+      assertEquals(SealFs.PATH_MAX - 1, fs.getattr("/l").size());
+      assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.mkdir("/" + highBytes + "x", 0755, ME)));
+      assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.symlink(target + "x", "/m", ME)));
+      fs.setxattr("/l", "user.\u00ff", new byte[] {1}, 0);
+    }
+    try (SealFs fs = SealFs.open(img, false)) {
+      fs.getattr("/" + latin1);
+      fs.getattr("/" + utf8);
+      fs.getattr("/" + highBytes);
+      assertEquals(target, fs.readlink("/l"));
+      assertArrayEquals(new byte[] {1}, fs.getxattr("/l", "user.\u00ff"));
+      assertEquals(6, fs.readdir("/").size());
+    }
+  }
 }
