@@ -75,7 +75,11 @@ check_rules killpriv_v2
 if command -v strace > /dev/null; then
   per=$(requests_per_write)
   step "requests per write x100: $per"
-  ((per > 0 && per < 130)) || fail "expected about one FUSE request per write, got $per/100"
+  if ((per < 0)); then
+    step "strace could not trace the daemon: request counts not checked"
+  else
+    ((per > 0 && per < 130)) || fail "expected about one FUSE request per write, got $per/100"
+  fi
 fi
 fs_umount
 
@@ -85,7 +89,11 @@ check_rules nokillpriv_v2
 if command -v strace > /dev/null; then
   per=$(requests_per_write)
   step "requests per write x100: $per"
-  ((per >= 170)) || fail "expected a GETXATTR before every write without the flag, got $per/100"
+  if ((per < 0)); then
+    step "strace could not trace the daemon: request counts not checked"
+  else
+    ((per >= 170)) || fail "expected a GETXATTR before every write without the flag, got $per/100"
+  fi
 else
   step "strace missing: request counts not checked"
 fi
