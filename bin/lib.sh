@@ -14,6 +14,27 @@ as_root() {
   if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
+# Prints the state of mount point DIR (an absolute path): "none" when /proc/mounts does not list
+# it; "dead" when it is listed but stat(2) fails with ENOTCONN or ECONNABORTED (a FUSE mount
+# whose daemon is gone: new requests get the first, requests caught waiting the second); "live"
+# when stat works; else "error: MESSAGE".
+mount_state() {
+  local dir=$1 out
+  if ! awk -v m="$dir" '
+      function unesc(s) { gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s); gsub(/\\134/, "\\", s); return s }
+      unesc($2) == m { found = 1 } END { exit !found }' /proc/mounts; then
+    echo none
+    return 0
+  fi
+  if out=$(LC_ALL=C stat -c %i -- "$dir" 2>&1); then
+    echo live
+  elif [[ $out == *"Transport endpoint is not connected"* || $out == *"Software caused connection abort"* ]]; then
+    echo dead
+  else
+    echo "error: ${out#stat: }"
+  fi
+}
+
 # Installs the Debian packages sealfs needs to build, mount and test, if any is missing:
 # fuse3 libfuse2 fio xfsprogs attr, plus openjdk-17-jdk-headless / maven when java / mvn are
 # missing. Runs apt-get update first, and only when something is to be installed.

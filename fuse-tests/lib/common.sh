@@ -81,14 +81,19 @@ expect_fail_with() {
   rm -f "$errfile"
 }
 
-# Runs one syscall via fsop.py and asserts it fails with errno ENAME (or succeeds for OK), e.g.
-#   expect_errno ENOTEMPTY rename a b
+# Runs one syscall via fsop.py and asserts it fails with errno ENAME (or succeeds for OK); ENAME
+# may list alternatives that mean the same, separated by |, e.g.
+#   expect_errno ENOTEMPTY rename a b      expect_errno "$DEAD_DAEMON_ERRNOS" stat "$SEALFS_MNT"
 expect_errno() {
   local want=$1 got
   shift
   got=$("$PYTHON" "$FUSE_TESTS/lib/fsop.py" "$@" 2>&1) || true
-  [[ "$got" == "$want" ]] || fail "$*: expected $want, got $got"
+  [[ "|$want|" == *"|$got|"* ]] || fail "$*: expected $want, got $got"
 }
+
+# The errnos of a request to a FUSE mount whose daemon is gone: ENOTCONN for a new request,
+# ECONNABORTED for one that was waiting when the connection went (e.g. right after kill -9).
+DEAD_DAEMON_ERRNOS="ENOTCONN|ECONNABORTED"
 
 # Waits until a condition holds, polling every 0.1 s. Two forms:
 #   wait_for SECONDS CMD [ARGS...]     wait_for "SHELL CONDITION" SECONDS
@@ -148,6 +153,34 @@ is_mounted() {
   awk -v d="$dir" '
     function unesc(s) { gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s); gsub(/\\134/, "\\", s); return s }
     unesc($2) == d { found = 1 } END { exit !found }' /proc/mounts
+}
+
+# True if DIR (default $SEALFS_MNT) is listed in /proc/mounts and stat(2) of it fails with one of
+# $DEAD_DAEMON_ERRNOS: a stale FUSE mount whose daemon is gone.
+is_dead_mount() {
+  local dir=${1:-$SEALFS_MNT} got
+  is_mounted "$dir" || return 1
+  got=$("$PYTHON" "$FUSE_TESTS/lib/fsop.py" stat "$dir" 2>&1) || true
+  [[ "|$DEAD_DAEMON_ERRNOS|" == *"|$got|"* ]]
+}
+
+# Prints PID and the pids of all its descendants, one a line.
+pid_tree() {
+  local c
+  echo "$1"
+  for c in $(pgrep -P "$1"); do pid_tree "$c"; done
+}
+
+# True if a thread of process PID (or of one of its descendants) waits in the kernel for a FUSE
+# daemon's reply.
+waits_on_fuse() {
+  local p w
+  for p in $(pid_tree "$1"); do
+    for w in /proc/"$p"/task/*/wchan; do
+      [[ $(cat "$w" 2>/dev/null) == *request_wait_answer* ]] && return 0
+    done
+  done
+  return 1
 }
 
 # Prints the filesystem type of the mount at DIR (default $SEALFS_MNT), e.g. fuse.sealfs.

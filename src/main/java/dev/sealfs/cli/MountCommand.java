@@ -112,6 +112,7 @@ final class MountCommand implements Callable<Integer> {
   private int runForeground(Path dev, List<String> opts, boolean readOnly, Path pid)
       throws InterruptedException {
     Path mnt = FuseMount.preflight(mountpoint);
+    warnAboutDeviceAccess(dev, opts);
     SealFs fs = SealFs.open(dev, readOnly);
     FuseMount m = FuseMount.mount(fs, mnt, opts, debug, pid);
     try {
@@ -130,6 +131,7 @@ final class MountCommand implements Callable<Integer> {
   private int runBackground(Path dev, List<String> opts, Path pid) throws IOException {
     Path mnt = FuseMount.preflight(mountpoint);
     SealFs.check(dev);
+    warnAboutDeviceAccess(dev, opts);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
     Path log = Paths.get(System.getProperty("java.io.tmpdir"),
         "sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");
@@ -167,6 +169,15 @@ final class MountCommand implements Callable<Integer> {
     }
     throw new FsException(Errno.EIO, "timed out after " + BACKGROUND_TIMEOUT_MS / 1000
         + " s waiting for the mount at " + mnt + "; see " + log);
+  }
+
+  /** Prints the one-line warning for a device others may open under allow_other, if due. */
+  private void warnAboutDeviceAccess(Path dev, List<String> opts) {
+    FuseMount.deviceAccessWarning(dev, opts).ifPresent(w -> {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(w);
+      err.flush();
+    });
   }
 
   /**
@@ -236,7 +247,7 @@ final class MountCommand implements Callable<Integer> {
       }
       last = t;
       if (t.startsWith("sealfs: ") && !t.startsWith("sealfs: mounted ")
-          && !t.startsWith("sealfs: daemon log")) {
+          && !t.startsWith("sealfs: daemon log") && !t.startsWith("sealfs: warning: ")) {
         reason = t.substring("sealfs: ".length());
       } else if (t.startsWith("fuse: ")) {
         fuse = t;

@@ -3,6 +3,7 @@ package dev.sealfs.core;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
@@ -133,7 +134,9 @@ public final class Mkfs {
       if (parent != null && !Files.isDirectory(parent)) {
         throw FsException.of(Errno.ENOENT, parent + ": no such directory");
       }
-      return Files.createFile(abs);
+      // 0600: the image holds every file's data around their permissions (docs/direct-path.md).
+      return Files.createFile(abs, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------")));
     } catch (java.io.IOException e) {
       throw new FsException(Errno.EIO, abs + ": cannot create: " + e.getMessage(), e);
     }

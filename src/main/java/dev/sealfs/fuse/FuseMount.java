@@ -12,9 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,6 +133,58 @@ public final class FuseMount implements AutoCloseable {
     return opts;
   }
 
+  /**
+   * Returns the one-line warning for a mount with {@code allow_other} of a device that users
+   * other than its owner may read or write (group or other bits in {@code perms}): such a user
+   * reads every file straight from the device, around the mount's permission checks. Empty when
+   * there is nothing to warn about.
+   */
+  static Optional<String> deviceAccessWarning(Path device, Set<PosixFilePermission> perms,
+      boolean allowOther) {
+    EnumSet<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ,
+        PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.OTHERS_WRITE);
+    open.retainAll(perms);
+    if (!allowOther || open.isEmpty()) {
+      return Optional.empty();
+    }
+    boolean readable = open.contains(PosixFilePermission.GROUP_READ)
+        || open.contains(PosixFilePermission.OTHERS_READ);
+    String who = open.contains(PosixFilePermission.OTHERS_READ)
+        || open.contains(PosixFilePermission.OTHERS_WRITE) ? "every user" : "its group";
+    String path = device.toAbsolutePath().normalize().toString();
+    return Optional.of("sealfs: warning: " + path + " (mode "
+        + String.format("%04o", modeBits(perms)) + ") is " + (readable ? "readable" : "writable")
+        + " by " + who + ", so with allow_other other users " + (readable ? "can read" : "can change")
+        + " every file straight from the device, around its permissions on the mount; fix:"
+        + " chmod 600 " + path);
+  }
+
+  /**
+   * Returns {@link #deviceAccessWarning} for {@code device} as mounted with {@code userOptions}
+   * by this process; empty if its mode cannot be read.
+   */
+  public static Optional<String> deviceAccessWarning(Path device, List<String> userOptions) {
+    boolean allowOther = effectiveOptions(device, userOptions, runningAsRoot())
+        .contains("allow_other");
+    try {
+      return deviceAccessWarning(device, Files.getPosixFilePermissions(device), allowOther);
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Returns the permission bits of {@code perms} as a number, e.g. 0644. */
+  static int modeBits(Set<PosixFilePermission> perms) {
+    int bits = 0;
+    for (PosixFilePermission p : PosixFilePermission.values()) {
+      if (perms.contains(p)) {
+        bits |= 0400 >> p.ordinal();
+      }
+    }
+    return bits;
+  }
+
   /** Returns true if this process runs with effective uid 0. */
   static boolean runningAsRoot() {
     try {
@@ -176,9 +231,16 @@ public final class FuseMount implements AutoCloseable {
     return mnt;
   }
 
-  /** Checks the mount point: exists, is a directory, is not stale, is not already mounted. */
+  /**
+   * Checks the mount point: exists, is a directory, is not stale, is not already mounted. A
+   * stale mount (its daemon gone) is recognised by the errno of stat(2), ENOTCONN or
+   * ECONNABORTED (see {@link DeadMount}), and named by the kernel's mount table.
+   */
   static Path checkMountpoint(Path mountpoint) {
     Path abs = mountpoint.toAbsolutePath().normalize();
+    if (DeadMount.isDeadDaemonErrno(DeadMount.statErrno(abs))) {
+      throw staleMount(abs);
+    }
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(abs, BasicFileAttributes.class);
@@ -187,10 +249,9 @@ public final class FuseMount implements AutoCloseable {
           "mount point " + abs + " does not exist (create it with: mkdir -p " + abs + ")");
     } catch (FileSystemException e) {
       String reason = String.valueOf(e.getReason());
-      if (reason.contains("Transport endpoint is not connected")) {
-        throw new FsException(Errno.EIO, "mount point " + abs
-            + " is a stale FUSE mount (its daemon is gone); clear it with: fusermount3 -u "
-            + abs);
+      if (DeadMount.isDeadDaemonReason(reason)
+          || DeadMount.isDeadDaemonErrno(DeadMount.statErrno(abs))) {
+        throw staleMount(abs);
       }
       throw new FsException(Errno.EIO, "cannot use mount point " + abs + ": " + reason);
     } catch (IOException e) {
@@ -208,6 +269,26 @@ public final class FuseMount implements AutoCloseable {
           + "); unmount it first: " + how + canonical);
     }
     return canonical;
+  }
+
+  /**
+   * Returns the error for a mount point whose FUSE daemon is gone, naming the mount to clear: the
+   * kernel's entry holding {@code abs} (its parent resolved, as /proc/self/mountinfo lists it).
+   */
+  static FsException staleMount(Path abs) {
+    Path listed = abs;
+    try {
+      Path parent = abs.getParent();
+      listed = parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
+    } catch (IOException e) {
+      // keep abs
+    }
+    Path clear = DeadMount.fuseMountHolding(listed).map(m -> Paths.get(m.mountPoint()))
+        .orElse(listed);
+    String what = clear.equals(listed) ? "mount point " + abs + " is a stale FUSE mount"
+        : "mount point " + abs + " lies in the stale FUSE mount " + clear;
+    return new FsException(Errno.EIO, what + " (its daemon is gone); clear it with: fusermount3 -u "
+        + clear);
   }
 
   /** Checks /dev/fuse, fusermount3 and libfuse.so.2. */

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The options libfuse gets: defaults, the user's, and allow_other for root mounts. */
@@ -24,5 +26,23 @@ class FuseMountOptionsTest {
     assertFalse(user.contains("allow_other"), user.toString());
     List<String> twice = FuseMount.effectiveOptions(DEV, List.of("allow_other"), true);
     assertEquals(1, twice.stream().filter("allow_other"::equals).count(), twice.toString());
+  }
+
+  @Test
+  void aDeviceOthersCanOpenIsWarnedAboutOnlyWithAllowOther() {
+    Optional<String> w = FuseMount.deviceAccessWarning(DEV,
+        PosixFilePermissions.fromString("rw-r--r--"), true);
+    assertTrue(w.isPresent());
+    assertTrue(w.get().startsWith("sealfs: warning: /srv/a,b.img (mode 0644) is readable by"
+        + " every user"), w.get());
+    assertTrue(w.get().endsWith("fix: chmod 600 /srv/a,b.img"), w.get());
+    assertFalse(w.get().contains("\n"), w.get());
+    assertTrue(FuseMount.deviceAccessWarning(DEV, PosixFilePermissions.fromString("rw-rw----"),
+        true).orElseThrow().contains("(mode 0660) is readable by its group"));
+    assertTrue(FuseMount.deviceAccessWarning(DEV, PosixFilePermissions.fromString("rw-------"),
+        true).isEmpty());
+    assertTrue(FuseMount.deviceAccessWarning(DEV, PosixFilePermissions.fromString("rw-r--r--"),
+        false).isEmpty());
+    assertEquals(0755, FuseMount.modeBits(PosixFilePermissions.fromString("rwxr-xr-x")));
   }
 }
