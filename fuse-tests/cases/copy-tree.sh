@@ -1,10 +1,21 @@
 #!/bin/bash
 # TIMEOUT: 600
-# cp -a of a real tree (/usr/share/doc, a few thousand files): contents, metadata and a checksum
-# list equal the source, and still do after unmount/mount; fsck -n is clean afterwards.
+# cp -a of a real tree (a snapshot of /usr/share/doc, a few thousand files): contents, metadata
+# and a checksum list equal the source, and still do after unmount/mount; fsck -n is clean
+# afterwards. The host's tree may change while the case runs (a package upgrade), so it is first
+# copied to the host filesystem and every comparison is with that snapshot.
 . "$(dirname "$0")/../lib/common.sh"
-src=/usr/share/doc
-[[ $(find "$src" -type f | wc -l) -ge 500 ]] || skip "$src has fewer than 500 files"
+host_src=/usr/share/doc
+[[ $(find "$host_src" -type f | wc -l) -ge 500 ]] || skip "$host_src has fewer than 500 files"
+src=$CASE_DIR/doc
+step "snapshot $host_src to $src"
+# (a file that vanishes mid-copy is not an error of the case: the snapshot just lacks it)
+rc=0
+cp -a "$host_src" "$src" 2> "$CASE_DIR/snapshot.err" || rc=$?
+if ((rc != 0)) && grep -qv 'No such file or directory' "$CASE_DIR/snapshot.err"; then
+  cat "$CASE_DIR/snapshot.err" >&2
+  fail "cannot snapshot $host_src (cp -a exited $rc)"
+fi
 
 # Metadata that cp -a preserves: type, mode, owner, size of files, mtime, link target.
 meta() { (cd "$1" && find . -printf '%p %y %m %U %G %T@ %l\n' && find . -type f -printf '%p %s\n') | LC_ALL=C sort; }

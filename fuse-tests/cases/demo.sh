@@ -2,7 +2,8 @@
 # TIMEOUT: 240
 # `sealfs demo` tells the sealing story on its own temporary image and exits 0 only if every
 # step behaved as expected; it always unmounts and deletes that image: at the end, and on
-# Ctrl-C (SIGINT to its process group) in the middle. --keep leaves the mount for exploring.
+# Ctrl-C (SIGINT to its process group) in the middle, where the story stops at once, every
+# child is gone before it exits and it exits 130. --keep leaves the mount for exploring.
 . "$(dirname "$0")/../lib/common.sh"
 require_cmd truncate fallocate dd fusermount3
 
@@ -42,31 +43,63 @@ if grep -qF '[UNEXPECTED]' "$CASE_DIR/run.out"; then
 fi
 assert_cleaned_up "$CASE_DIR/run"
 
-step "Ctrl-C in the middle still unmounts and deletes"
-mkdir -p "$CASE_DIR/int"
-# A new session, as a terminal's foreground job would be; SIGINT goes to its whole group.
-"$PYTHON" - "$SEALFS" "$CASE_DIR/int" "$CASE_DIR/int.out" <<'PY' || fail "interrupted demo: see above"
+step "Ctrl-C in the middle stops the story at once, ends every child, unmounts and deletes"
+# Two moments: while step 5 runs its refused commands, and while step 10 has background holders.
+for at in 5 10; do
+  mkdir -p "$CASE_DIR/int$at"
+  # A new session, as a terminal's foreground job would be; SIGINT goes to its whole group.
+  "$PYTHON" - "$SEALFS" "$CASE_DIR/int$at" "$CASE_DIR/int$at.out" "$at" <<'PY' \
+    || fail "demo interrupted in step $at: see above"
 import os, signal, subprocess, sys, time
-sealfs, where, log = sys.argv[1:4]
+sealfs, where, log, at = sys.argv[1:5]
+
+def leftovers():
+    """Live processes of the demo's group, or whose command line or environment names its dir."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if fields[0] in "ZX":
+                continue
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                text = f.read()
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                text += f.read()
+        except OSError:
+            continue
+        if int(fields[2]) == p.pid or where.encode() in text:
+            found.append("%s: %s" % (pid, text.split(b"\0")[0].decode(errors="replace")))
+    return found
+
 with open(log, "w") as out:
     p = subprocess.Popen([sealfs, "demo", "--dir", where], stdout=out, stderr=subprocess.STDOUT,
                          start_new_session=True)
-deadline = time.monotonic() + 60
-while "== 5. " not in open(log).read():   # interrupt while the demo holds a seal
+deadline = time.monotonic() + 120
+while "== %s. " % at not in open(log).read():
     if p.poll() is not None or time.monotonic() > deadline:
-        sys.exit("demo ended (%s) before step 5:\n%s" % (p.returncode, open(log).read()))
+        sys.exit("demo ended (%s) before step %s:\n%s" % (p.returncode, at, open(log).read()))
     time.sleep(0.05)
 os.killpg(p.pid, signal.SIGINT)
-rc = p.wait(timeout=60)
-time.sleep(0.5)
-alive = subprocess.run(["pgrep", "-g", str(p.pid)], capture_output=True, text=True).stdout
-print(open(log).read())
-if rc == 0 or alive.strip():
-    sys.exit("after SIGINT: exit %d, processes left in its group: %r" % (rc, alive))
+rc = p.wait(timeout=90)
+left = leftovers()  # at once: every child must be gone before the demo exits
+text = open(log).read()
+print(text)
+marker = "sealfs: demo interrupted; unmounting and deleting"
+if marker not in text:
+    sys.exit("no interruption message")
+after = text.split(marker, 1)[1]
+story = [l for l in after.splitlines()
+         if l.startswith(("== ", "  [ok]", "  [UNEXPECTED]", "  $ ", "  [java]", "    ("))
+         or "checks behaved" in l]
+if rc != 130 or left or story:
+    sys.exit("after SIGINT: exit %d (want 130), processes left: %r, story went on: %r"
+             % (rc, left, story))
 PY
-grep -qF 'sealfs: demo interrupted; unmounting and deleting' "$CASE_DIR/int.out" \
-  || fail "no interruption message"
-assert_cleaned_up "$CASE_DIR/int"
+  assert_cleaned_up "$CASE_DIR/int$at"
+done
 
 step "--keep leaves the filesystem mounted"
 mkdir -p "$CASE_DIR/keep"

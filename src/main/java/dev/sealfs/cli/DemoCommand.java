@@ -24,6 +24,7 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
   private static final long RELEASE_WAIT_MS = 10_000;
   /** EPERM, what a strict seal of a holey file answers. */
   private static final int EPERM = 1;
+  /** Exit status after Ctrl-C (128 + SIGINT, as a shell reports a job ended by it). */
+  static final int EXIT_INTERRUPTED = 130;
+  /** How long the Ctrl-C hook waits for the story to stop and clean up before it cleans up. */
+  private static final long STOP_WAIT_MS = 30_000;
 
   /** Leave the filesystem mounted at the end. */
   @Option(names = "--keep",
@@ -75,8 +80,20 @@ public final class DemoCommand implements Callable<Integer> {
   private int passed;
   /** Checks that did not. */
   private final List<String> failed = new ArrayList<>();
-  /** Set by the Ctrl-C hook: the story is cut short, later results mean nothing. */
+  /** Set by the Ctrl-C hook: the story stops at its next output or check. */
   private volatile boolean interrupted;
+  /** Counted down when the story has stopped and its cleanup is done. */
+  private final CountDownLatch storyDone = new CountDownLatch(1);
+
+  /** Thrown at the story's next output or check once Ctrl-C has been pressed. */
+  private static final class Interrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the signal to unwind the story. */
+    Interrupted() {
+      super("interrupted", null, false, false);
+    }
+  }
 
   /** Runs the story; always cleans up; returns 0 if every check passed. */
   @Override
@@ -93,11 +110,22 @@ public final class DemoCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     DemoSession session = s;
+    // Ctrl-C (SIGINT; also SIGTERM, SIGHUP): stop the story where it is, ending the command it
+    // waits for, and let it unwind into its own cleanup below; clean up here only if it does
+    // not get there in time. The JVM then exits 130 (128 + SIGINT).
     Thread hook = new Thread(() -> {
       interrupted = true;
       err.println();
       err.println("sealfs: demo interrupted; unmounting and deleting " + session.dir);
       err.flush();
+      session.stop(err);
+      try {
+        if (storyDone.await(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       session.cleanup(false, err);
     }, "sealfs-demo-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -106,18 +134,33 @@ public final class DemoCommand implements Callable<Integer> {
       story();
       finished = true;
     } catch (IOException | RuntimeException e) {
-      fail("the demo stopped early: " + oneLine(e));
+      if (!interrupted) {
+        fail("the demo stopped early: " + oneLine(e));
+      }
     } finally {
-      boolean leave = keep && finished;
+      boolean leave = keep && finished && !interrupted;
       s.cleanup(leave, err);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook runs (or ran) the same idempotent cleanup
+        // the hook is waiting for storyDone
       }
-      summary(leave);
+      if (!interrupted) {
+        summary(leave);
+      }
+      storyDone.countDown();
+    }
+    if (interrupted) {
+      return EXIT_INTERRUPTED;
     }
     return failed.isEmpty() ? 0 : Main.EXIT_FAILURE;
+  }
+
+  /** Ends the story (by unwinding it) once Ctrl-C has been pressed. */
+  private void stopIfInterrupted() {
+    if (interrupted) {
+      throw new Interrupted();
+    }
   }
 
   /** Tells the whole story, step by step. */
@@ -593,9 +636,10 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Polls {@code c} until it holds or {@link #RELEASE_WAIT_MS} pass; true if it held. */
-  private static boolean waitUntil(Condition c) {
+  private boolean waitUntil(Condition c) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_WAIT_MS);
     while (true) {
+      stopIfInterrupted();
       if (c.holds()) {
         return true;
       }
@@ -611,9 +655,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Records one expectation and prints whether it held. */
   private void check(boolean ok, String what) {
-    if (interrupted) {
-      return;
-    }
+    stopIfInterrupted();
     if (ok) {
       passed++;
       out.println("  [ok] " + what);
@@ -625,9 +667,6 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Records and prints an expectation that did not hold. */
   private void fail(String what) {
-    if (interrupted) {
-      return;
-    }
     failed.add(what);
     out.println("  [UNEXPECTED] " + what);
     out.flush();
@@ -635,12 +674,14 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Prints a side remark that is not a check. */
   private void note(String what) {
+    stopIfInterrupted();
     out.println("  [note] " + what);
     out.flush();
   }
 
   /** Prints a step's heading. */
   private void heading(String title) {
+    stopIfInterrupted();
     out.println();
     out.println("== " + title + " ==");
     out.flush();
@@ -648,6 +689,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Prints a paragraph of explanation, wrapped. */
   private void say(String text) {
+    stopIfInterrupted();
     StringBuilder line = new StringBuilder();
     for (String word : text.split(" ")) {
       if (line.length() > 0 && line.length() + 1 + word.length() > WIDTH) {
@@ -667,18 +709,21 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Prints a call the demo makes itself, in Java, through the client library or the JDK. */
   private void java(String call) {
+    stopIfInterrupted();
     out.println("  [java] " + call);
     out.flush();
   }
 
   /** Prints a command as typed at a prompt. */
   private void shown(String command) {
+    stopIfInterrupted();
     out.println("  $ " + command);
     out.flush();
   }
 
   /** Prints command output, indented. */
   private void indent(String text) {
+    stopIfInterrupted();
     for (String l : text.strip().split("\n", -1)) {
       out.println("    " + l);
     }

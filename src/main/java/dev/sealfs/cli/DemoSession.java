@@ -1,5 +1,6 @@
 package dev.sealfs.cli;
 
+import dev.sealfs.client.LibC;
 import dev.sealfs.client.SealClient;
 import dev.sealfs.client.SealClientException;
 import dev.sealfs.client.SealHandle;
@@ -20,8 +21,15 @@ import java.util.stream.Stream;
 /**
  * The temporary world of {@code sealfs demo}: a directory with an image and a mount point, the
  * mount daemon, and every child process and seal handle the demo started. {@link #cleanup}
- * releases all of it (handles, children by pid, the mount, the files) exactly once, from the
- * demo's {@code finally} or from the shutdown hook on Ctrl-C, whichever comes first.
+ * releases all of it (handles, children, the mount, the files) exactly once, from the demo's
+ * {@code finally} (or, if the story does not stop in time after Ctrl-C, from the shutdown hook).
+ *
+ * <p>Children: each command starts as the leader of a process group of its own (through
+ * setsid(1)), so {@link #stop} and {@link #cleanup} end it together with everything it started
+ * (a shell's pipeline, a background job) by signalling the group, and wait until no process of
+ * the group is left. Once {@link #stop} or {@link #cleanup} has begun, nothing new starts.
+ * Lock rule: every member that touches {@code children}, {@code handles} or {@code closing} is
+ * synchronized on this session.
  */
 final class DemoSession {
   /** How long to wait for the mount to appear. */
@@ -75,7 +83,25 @@ final class DemoSession {
    * Ctrl-C reaches the demo, whose cleanup unmounts, and not the daemon) and waits until the
    * mount is live; returns the daemon's pid.
    */
-  synchronized long mount() throws IOException {
+  long mount() throws IOException {
+    Process d = startDaemon();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MOUNT_TIMEOUT_MS);
+    while (System.nanoTime() < deadline) {
+      checkOpen();
+      if (MountInfo.isMounted(mnt)) {
+        return daemonPid();
+      }
+      if (!d.isAlive()) {
+        throw new IOException("the mount daemon exited with status " + d.exitValue()
+            + ": " + lastLine(log));
+      }
+      sleepMs(25);
+    }
+    throw new IOException("timed out waiting for the mount at " + mnt + " (log: " + log + ")");
+  }
+
+  /** Starts the mount daemon (unless stopping) and remembers it for cleanup. */
+  private synchronized Process startDaemon() throws IOException {
     checkOpen();
     List<String> cmd = new ArrayList<>();
     if (Files.isExecutable(Paths.get("/usr/bin/setsid"))) {
@@ -89,18 +115,7 @@ final class DemoSession {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectErrorStream(true)
         .start();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MOUNT_TIMEOUT_MS);
-    while (System.nanoTime() < deadline) {
-      if (MountInfo.isMounted(mnt)) {
-        return daemonPid();
-      }
-      if (!daemon.isAlive()) {
-        throw new IOException("the mount daemon exited with status " + daemon.exitValue()
-            + ": " + lastLine(log));
-      }
-      sleepMs(25);
-    }
-    throw new IOException("timed out waiting for the mount at " + mnt + " (log: " + log + ")");
+    return daemon;
   }
 
   /** Returns the daemon's pid (from its pid file, else the started process). */
@@ -112,13 +127,29 @@ final class DemoSession {
     }
   }
 
-  /** Starts {@code pb} (output merged) and remembers it so that cleanup can end it. */
+  /**
+   * Starts {@code pb} as the leader of a new process group (through setsid(1) where it exists)
+   * and remembers it so that stop and cleanup can end its whole group.
+   */
   synchronized Process start(ProcessBuilder pb) throws IOException {
     checkOpen();
+    if (Files.isExecutable(SETSID)) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(SETSID.toString());
+      cmd.addAll(pb.command());
+      pb.command(cmd);
+    }
     Process p = pb.start();
     children.add(p.toHandle());
     return p;
   }
+
+  /** setsid(1): runs a command as the leader of a new session and process group. */
+  private static final Path SETSID = Paths.get("/usr/bin/setsid");
+  /** SIGKILL's number. */
+  private static final int SIGKILL = 9;
+  /** How long to wait for the killed children (and their groups) to be gone. */
+  private static final long CHILD_EXIT_MS = 5_000;
 
   /** Remembers a process the demo started indirectly (e.g. a shell's background job). */
   synchronized void adopt(long pid) {
@@ -163,14 +194,82 @@ final class DemoSession {
       p.destroyForcibly();
       throw new IOException(String.join(" ", cmd) + ": interrupted");
     }
+    forgetIfGone(p.toHandle());
+    checkOpen(); // a command ended by stop() says nothing about the story
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
   }
 
-  /** Fails once cleanup has started. */
-  private void checkOpen() throws IOException {
+  /** Fails once stop or cleanup has started. */
+  synchronized void checkOpen() throws IOException {
     if (closing) {
       throw new IOException("the demo is shutting down");
     }
+  }
+
+  /**
+   * Stops the story's side of the session at once (on Ctrl-C): nothing new may start, seal
+   * handles may no longer be opened, and every child is ended with its whole process group, so
+   * that a command the story is waiting for returns. The mount stays for {@link #cleanup}.
+   */
+  synchronized void stop(java.io.PrintWriter report) {
+    closing = true;
+    endChildren(report);
+  }
+
+  /**
+   * Forgets a child that has exited and left no process in its group, so that its pid (which
+   * the kernel may then reuse) is never signalled.
+   */
+  private synchronized void forgetIfGone(ProcessHandle c) {
+    if (!c.isAlive() && ProcessGroups.members(c.pid()).isEmpty()) {
+      children.remove(c);
+    }
+  }
+
+  /**
+   * Returns true if the process group numbered like child {@code c} exists and is the one
+   * {@code c} created: {@code c} is alive (so its pid is its own), or its group outlived it and
+   * no other process has taken the number as a group leader (the kernel keeps a group's number
+   * from being reused while the group has members).
+   */
+  private static boolean isOwnGroup(ProcessHandle c) {
+    List<Long> members = ProcessGroups.members(c.pid());
+    return !members.isEmpty() && (c.isAlive() || !members.contains(c.pid()));
+  }
+
+  /** Kills every child with its process group and descendants; waits until all are gone. */
+  private void endChildren(java.io.PrintWriter report) {
+    List<ProcessHandle> all = new ArrayList<>();
+    for (ProcessHandle c : children) {
+      all.add(c);
+      c.descendants().forEach(all::add);
+    }
+    for (ProcessHandle c : children) {
+      if (isOwnGroup(c)) {
+        LibC.get().kill((int) -c.pid(), SIGKILL); // its group: also jobs it started since
+      }
+    }
+    for (ProcessHandle p : all) {
+      p.destroyForcibly();
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHILD_EXIT_MS);
+    for (ProcessHandle c : children) {
+      while (isOwnGroup(c) && System.nanoTime() < deadline) {
+        sleepMs(10);
+      }
+      if (isOwnGroup(c)) {
+        report.println("sealfs: demo cleanup: processes " + ProcessGroups.members(c.pid())
+            + " of " + c.pid() + "'s group did not exit");
+      }
+    }
+    for (ProcessHandle p : all) {
+      try {
+        p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        report.println("sealfs: demo cleanup: process " + p.pid() + " did not exit");
+      }
+    }
+    children.clear();
   }
 
   /**
@@ -191,19 +290,7 @@ final class DemoSession {
       }
     }
     handles.clear();
-    for (ProcessHandle c : children) {
-      if (c.isAlive()) {
-        c.destroyForcibly();
-      }
-    }
-    for (ProcessHandle c : children) {
-      try {
-        c.onExit().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        report.println("sealfs: demo cleanup: process " + c.pid() + " did not exit");
-      }
-    }
-    children.clear();
+    endChildren(report);
     if (!keepMount) {
       unmount(report);
       deleteTree(report);
