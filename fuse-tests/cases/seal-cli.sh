@@ -77,3 +77,15 @@ wait "$pid" || rc=$?
 assert_eq 0 "$rc" "sealfs seal after SIGTERM: exit status"
 seal_wait_holders "$F" 0 10 || fail "seal not dropped after SIGTERM"
 truncate -s 0 "$F" || fail "truncate after SIGTERM of the holder failed"
+
+step "a file that is not on a sealfs mount is named as such"
+echo host > "$CASE_DIR/host-file"
+for cmd in seal status layout; do
+  rc=0
+  "$SEALFS" "$cmd" "$CASE_DIR/host-file" 2> "$CASE_DIR/err.$cmd" || rc=$?
+  cat "$CASE_DIR/err.$cmd"
+  assert_eq 1 "$rc" "sealfs $cmd of a host file: exit status"
+  assert_eq 1 "$(wc -l < "$CASE_DIR/err.$cmd")" "sealfs $cmd of a host file: stderr lines"
+  grep -q "^sealfs: cannot .* $CASE_DIR/host-file: not on a sealfs mount (it is on " \
+    "$CASE_DIR/err.$cmd" || fail "sealfs $cmd does not say the file is not on a sealfs mount"
+done

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -63,11 +64,17 @@ public final class LayoutCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Optional<String> elsewhere = SealfsFile.refusal(file, "read the layout of " + file);
+    if (elsewhere.isPresent()) {
+      err.println(elsewhere.get());
+      err.flush();
+      return 1;
+    }
     LayoutPage all;
     try (SealHandle h = SealClient.openForQuery(file)) {
       all = h.layoutAll();
     } catch (SealClientException e) {
-      err.println(e.cliLine("read the layout of " + file));
+      err.println(SealfsFile.cliLine(e, "read the layout of " + file, file));
       err.flush();
       return 1;
     }

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -77,6 +78,12 @@ public final class SealCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    Optional<String> elsewhere = SealfsFile.refusal(file, "seal " + file);
+    if (elsewhere.isPresent()) {
+      err.println(elsewhere.get());
+      err.flush();
+      return EXIT_FAILURE;
+    }
     SealHandle handle;
     try {
       handle = SealClient.open(file, true);
@@ -93,7 +100,7 @@ public final class SealCommand implements Callable<Integer> {
       try {
         r = handle.seal(flags());
       } catch (SealClientException e) {
-        err.println("sealfs: cannot seal " + file + ": " + e.reason());
+        err.println(SealfsFile.cliLine(e, "seal " + file, file));
         err.flush();
         return EXIT_FAILURE;
       }

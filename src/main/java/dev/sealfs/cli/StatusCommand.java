@@ -31,11 +31,17 @@ public final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Optional<String> elsewhere = SealfsFile.refusal(file, "read the seal status of " + file);
+    if (elsewhere.isPresent()) {
+      err.println(elsewhere.get());
+      err.flush();
+      return 1;
+    }
     SealStatus st;
     try (SealHandle h = SealClient.openForQuery(file)) {
       st = h.status();
     } catch (SealClientException e) {
-      err.println(e.cliLine("read the seal status of " + file));
+      err.println(SealfsFile.cliLine(e, "read the seal status of " + file, file));
       err.flush();
       return 1;
     }

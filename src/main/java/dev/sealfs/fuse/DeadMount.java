@@ -87,17 +87,6 @@ public final class DeadMount {
    * at or above it), if any: the mount to clear when {@code abs} answers with a dead-daemon errno.
    */
   public static Optional<MountInfo> fuseMountHolding(Path abs) {
-    MountInfo best = null;
-    for (MountInfo m : MountInfo.readAll()) {
-      if (!m.fsType().startsWith("fuse")) {
-        continue;
-      }
-      Path mp = Path.of(m.mountPoint());
-      if (abs.startsWith(mp)
-          && (best == null || mp.getNameCount() >= Path.of(best.mountPoint()).getNameCount())) {
-        best = m;
-      }
-    }
-    return Optional.ofNullable(best);
+    return MountInfo.holding(abs, m -> m.fsType().startsWith("fuse"));
   }
 }

@@ -34,6 +34,24 @@ public record MountInfo(String majorMinor, String mountPoint, String fsType, Str
     return Optional.ofNullable(found);
   }
 
+  /**
+   * Returns the mount that holds {@code canonicalPath}: the deepest mount point at or above it
+   * (the latest one where several are stacked), among those {@code filter} accepts.
+   */
+  public static Optional<MountInfo> holding(Path canonicalPath,
+      java.util.function.Predicate<MountInfo> filter) {
+    MountInfo best = null;
+    int bestDepth = -1;
+    for (MountInfo m : readAll()) {
+      Path mp = Paths.get(m.mountPoint);
+      if (filter.test(m) && canonicalPath.startsWith(mp) && mp.getNameCount() >= bestDepth) {
+        best = m;
+        bestDepth = mp.getNameCount();
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
   /** Returns true if something is mounted exactly at {@code canonicalDir}. */
   public static boolean isMounted(Path canonicalDir) {
     return find(canonicalDir).isPresent();
