@@ -17,7 +17,7 @@ echo "free before=$before after=$after drop=$drop"
 df_avail=$(df -B1 --output=avail "$SEALFS_MNT" | tail -n1 | tr -d ' ')
 ((df_avail > 0)) || fail "df shows no available space"
 rm "$SEALFS_MNT/f"
-wait_for 5 eval '[[ $(free_bytes) == "$before" ]]' \
+wait_for 30 eval '[[ $(free_bytes) == "$before" ]]' \
   || fail "free space after rm is $(free_bytes), before the write it was $before"
 step "same after remount"
 fs_remount

@@ -8,7 +8,9 @@
 require_cmd docker
 REPO=$(cd "$FUSE_TESTS/.." && pwd)
 BASE=sealfs-base:bookworm
-TAG=sealfs:fuse-tests
+# this run's own tag (runs of other worktrees may build theirs at the same time); the base image
+# is a shared cache: any run builds the same one
+TAG=sealfs:fuse-tests-$$
 NAME=sealfs-fuse-tests-$$
 
 if ! timeout 20 docker info > /dev/null 2>&1; then
@@ -23,6 +25,7 @@ if ! timeout 20 docker info > /dev/null 2>&1; then
     skip "dockerd did not come up (see its log above)"
   fi
 fi
+on_exit 'docker rmi -f $TAG > /dev/null 2>&1'  # runs after the container is gone
 on_exit 'docker rm -f $NAME > /dev/null 2>&1'
 
 if ! docker image inspect "$BASE" > /dev/null 2>&1; then

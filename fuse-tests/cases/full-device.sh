@@ -145,7 +145,7 @@ assert_eq "0" "$bavail2" "f_bavail of the full device after the remount"
 
 step "delete the filler: free blocks return exactly"
 rm -rf "$M"/filler "$M"/filler2 "$M"/new* "$M"/dir* "$M/keep/big.link"
-wait_for 3 eval '[[ "$(free_blocks)" == "$bfree0 $bavail0" ]]' \
+wait_for 30 eval '[[ "$(free_blocks)" == "$bfree0 $bavail0" ]]' \
   || fail "after the delete f_bfree f_bavail = $(free_blocks), before the fill $bfree0 $bavail0"
 echo "after the delete: f_bfree f_bavail = $(free_blocks) (before the fill: $bfree0 $bavail0)"
 check_kept "after the delete"
@@ -157,6 +157,6 @@ rm "$M/filler"
 dd if=/dev/urandom of="$M/after" bs=1M count=32 conv=fsync status=none \
   || fail "writing 32 MiB right after deleting the filler failed"
 rm "$M/after"
-wait_for 3 eval '[[ "$(free_blocks)" == "$bfree0 $bavail0" ]]' \
+wait_for 30 eval '[[ "$(free_blocks)" == "$bfree0 $bavail0" ]]' \
   || fail "after the second delete f_bfree f_bavail = $(free_blocks), want $bfree0 $bavail0"
 check_kept "at the end"

@@ -43,6 +43,14 @@ check_rules() {
   cd /
 }
 
+# traced PID: true once every thread of PID has a tracer (strace -f -p has attached).
+traced() {
+  local s
+  for s in /proc/"$1"/task/*/status; do
+    [[ $(awk '/^TracerPid:/ { print $2 }' "$s" 2>/dev/null) =~ ^[1-9] ]] || return 1
+  done
+}
+
 # requests_per_write: 4 KiB pwrites into an existing file under strace of the daemon; prints
 # the number of /dev/fuse reads per device pwrite64, times 100.
 requests_per_write() {
@@ -53,7 +61,14 @@ requests_per_write() {
   strace -f -q -c -e trace=read,pwrite64 -o "$st" -p "$pid" &
   local tracer=$!
   on_exit "kill $tracer 2>/dev/null"
-  sleep 1
+  # (strace attaches in the background: wait until it has, or has given up)
+  wait_for 60 eval "traced $pid || ! kill -0 $tracer 2>/dev/null"
+  if ! traced "$pid"; then
+    kill "$tracer" 2>/dev/null
+    echo "strace did not attach to $pid" >&2
+    echo -1
+    return
+  fi
   "$PYTHON" - "$SEALFS_MNT/w" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
@@ -61,7 +76,7 @@ for i in range(2000):
     os.pwrite(fd, b"x" * 4096, (i * 7 % 256) * 4096)
 os.close(fd)
 PY
-  sleep 0.5
+  # every pwrite64 of the daemon has returned before the write it serves did
   kill -INT "$tracer"
   wait "$tracer" || true
   awk '$NF == "read" { r = $4 } $NF == "pwrite64" { w = $4 } END { if (w == 0) print -1; else printf "%d\n", 100 * r / w }' "$st"

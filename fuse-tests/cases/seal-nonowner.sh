@@ -16,6 +16,7 @@ chmod 0666 "$F"
 # able to traverse $CASE_DIR; the FUSE request still carries nobody's uid.
 exec 7<>"$F"
 pydir=$(mktemp -d /tmp/sealfs-nonowner.XXXXXX) || fail "mktemp"
+on_exit "rm -rf '$pydir'"
 cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && chmod 755 "$pydir" \
   && chmod 644 "$pydir/sealfs_ioctl.py" || fail "cannot stage the python module"
 out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \

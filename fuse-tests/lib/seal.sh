@@ -90,7 +90,7 @@ seal_wait_holders() {
 # It seals, writes "generation=G holders=H pid=P" and the layout to $HOLD_READY, and on
 # SIGTERM checks the generation and layout did not change (exit 0) or prints CHANGED (exit 3).
 seal_hold_bg() {
-  local path=$1 mode=$2 timeout=${3:-60} i
+  local path=$1 mode=$2 timeout=${3:-60}
   HOLD_READY=$(mktemp -u "$CASE_DIR/hold.XXXXXX")
   HOLD_OUT=$HOLD_READY.out
   # python directly (not the sio function) so that $! is the holder itself, for kill/wait.
@@ -98,11 +98,8 @@ seal_hold_bg() {
     >"$HOLD_OUT" 2>&1 &
   HOLD_PID=$!
   SEAL_BG_PIDS+=("$HOLD_PID")
-  for ((i = 0; i < 200; i++)); do
-    [ -s "$HOLD_READY" ] && return 0
-    kill -0 "$HOLD_PID" 2>/dev/null || break
-    sleep 0.05
-  done
+  wait_for 60 eval '[ -s "$HOLD_READY" ] || ! kill -0 "$HOLD_PID" 2>/dev/null'
+  [ -s "$HOLD_READY" ] && return 0
   cat "$HOLD_OUT" >&2
   fail "holder of $path did not seal (mode $mode)"
 }
