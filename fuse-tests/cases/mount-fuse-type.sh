@@ -5,11 +5,14 @@
 # fusermount3 -u. mount(8) runs its helpers without the caller's PATH (sh then searches
 # /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin), so a temporary PATH entry is
 # not enough: the case adds the /usr/local/bin/sealfs symlink the README describes if it is
-# missing, and removes it again at exit.
+# missing, and removes it again at exit. That path is the machine's, not the case's: runs of
+# this case from other worktrees (or parallel runs) take turns on it under a lock.
 . "$(dirname "$0")/../lib/common.sh"
-require_cmd mount.fuse3
+require_cmd mount.fuse3 flock
 fs_mkfs
 link=/usr/local/bin/sealfs
+exec 8> /tmp/.sealfs-fuse-tests-usr-local-bin-sealfs.lock
+flock -w 60 8 || skip "another run has held $link for 60 s"
 if [[ -e $link || -L $link ]]; then
   [[ $(readlink -f "$link") == "$(readlink -f "$SEALFS")" ]] \
     || skip "$link exists and is not $SEALFS"

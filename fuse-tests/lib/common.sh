@@ -168,7 +168,7 @@ is_dead_mount() {
 pid_tree() {
   local c
   echo "$1"
-  for c in $(pgrep -P "$1"); do pid_tree "$c"; done
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do pid_tree "$c"; done
 }
 
 # True if a thread of process PID (or of one of its descendants) waits in the kernel for a FUSE
