@@ -40,6 +40,12 @@ final class DemoSession {
   private static final long DAEMON_EXIT_MS = 10_000;
   /** Longest a command run by {@link #run} may take. */
   static final long COMMAND_TIMEOUT_MS = 60_000;
+  /** setsid(1): runs a command as the leader of a new session and process group. */
+  private static final Path SETSID = Paths.get("/usr/bin/setsid");
+  /** SIGKILL's number. */
+  private static final int SIGKILL = 9;
+  /** How long to wait for the killed children (and their groups) to be gone. */
+  private static final long CHILD_EXIT_MS = 5_000;
 
   /** The temporary directory holding everything. */
   final Path dir;
@@ -104,8 +110,8 @@ final class DemoSession {
   private synchronized Process startDaemon() throws IOException {
     checkOpen();
     List<String> cmd = new ArrayList<>();
-    if (Files.isExecutable(Paths.get("/usr/bin/setsid"))) {
-      cmd.add("/usr/bin/setsid");
+    if (Files.isExecutable(SETSID)) {
+      cmd.add(SETSID.toString());
     }
     cmd.addAll(selfCommand());
     cmd.addAll(List.of("mount", "-f", "--pidfile", pidFile.toString(), "--", image.toString(),
@@ -143,13 +149,6 @@ final class DemoSession {
     children.add(p.toHandle());
     return p;
   }
-
-  /** setsid(1): runs a command as the leader of a new session and process group. */
-  private static final Path SETSID = Paths.get("/usr/bin/setsid");
-  /** SIGKILL's number. */
-  private static final int SIGKILL = 9;
-  /** How long to wait for the killed children (and their groups) to be gone. */
-  private static final long CHILD_EXIT_MS = 5_000;
 
   /** Remembers a process the demo started indirectly (e.g. a shell's background job). */
   synchronized void adopt(long pid) {
