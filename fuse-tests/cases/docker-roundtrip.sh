@@ -100,10 +100,12 @@ assert_eq hello-from-docker "$(docker exec "$NAME" cat /mnt/sealfs/hello)" "file
 docker exec "$NAME" sh -c 'echo second > /mnt/sealfs/second'
 wait_for 10 eval '[[ -f $host/hello ]]' || fail "mount not visible on the host through :rshared"
 assert_eq hello-from-docker "$(cat "$host/hello")" "file read on the host"
-t0=$SECONDS
-docker stop -t 30 "$NAME" > /dev/null
-took=$((SECONDS - t0))
-((took < 25)) || fail "docker stop took ${took} s: the daemon did not exit on SIGTERM"
+# docker stop sends SIGTERM and, if the container is still running after the grace time,
+# SIGKILL (exit status 137): the status, not the time it took, says which ended it.
+docker stop -t 120 "$NAME" > /dev/null
+code=$(docker inspect -f '{{.State.ExitCode}}' "$NAME")
+echo "container exit status after docker stop: $code"
+[[ $code != 137 ]] || fail "docker stop had to SIGKILL the container: the daemon did not exit on SIGTERM"
 docker logs "$NAME" 2>&1 | tail -n 5
 docker rm "$NAME" > /dev/null
 "${RUN[@]}" --rm --entrypoint /bin/sh "$TAG" -euc '
