@@ -155,7 +155,8 @@ public final class FuseMount implements AutoCloseable {
     String path = device.toAbsolutePath().normalize().toString();
     return Optional.of("sealfs: warning: " + path + " (mode "
         + String.format("%04o", modeBits(perms)) + ") is " + (readable ? "readable" : "writable")
-        + " by " + who + ", so with allow_other other users " + (readable ? "can read" : "can change")
+        + " by " + who + ", so with allow_other other users "
+        + (readable ? "can read" : "can change")
         + " every file straight from the device, around its permissions on the mount; fix:"
         + " chmod 600 " + path);
   }
