@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
         SealCommand.class,
         LayoutCommand.class,
         StatusCommand.class,
+        MapCommand.class,
         DirectCommand.class,
         DemoCommand.class,
     })
