@@ -7,9 +7,10 @@ import java.util.List;
  * What {@code sealfs map} draws: the device's size, the files' extents (device byte offsets from
  * LAYOUT) and statfs's counts, and the division of the device into cells.
  *
- * <p>A cell covers {@code cellBytes} of the device; it takes the kind of whatever covers most of
- * its bytes: a file's written, unwritten or shared extents (shared wins over the others of the
- * same file, as it is what a writer would hit), or nothing (free, or the filesystem's own
+ * <p>A cell covers {@code cellBytes} of the device. It shows the file with the most bytes in it,
+ * however few (so that a small file never vanishes from the picture), as that file's shared,
+ * unwritten or written blocks (shared wins, as it is what a writer would hit; then whichever
+ * covers more), or nothing when no file has a byte there (free, or the filesystem's own
  * metadata: superblocks, journal, checkpoints, the metadata reserve and quarantined blocks are
  * not listed by the mount, so they are not drawn, only counted).
  *
@@ -85,19 +86,16 @@ record DeviceMap(String devicePath, long deviceBytes, int blockSize, long totalB
     }
     Cell[] cells = new Cell[n];
     for (int c = 0; c < n; c++) {
-      long cellLen = Math.min(cellBytes, deviceBytes - (long) c * cellBytes);
       int bestFile = -1;
       long best = 0;
-      long used = 0;
       for (int f = 0; f < files.size(); f++) {
         long sum = covered[c][f * 3] + covered[c][f * 3 + 1] + covered[c][f * 3 + 2];
-        used += sum;
         if (sum > best) {
           best = sum;
           bestFile = f;
         }
       }
-      if (bestFile < 0 || cellLen - used > best) {
+      if (bestFile < 0) {
         cells[c] = new Cell(-1, Kind.NONE);
         continue;
       }

@@ -41,14 +41,18 @@ class MapRenderTest {
   }
 
   @Test
-  void cellsTakeTheKindThatCoversMostOfThem() {
+  void cellsShowTheFileWithTheMostBytesInThem() {
     DeviceMap m = new DeviceMap("/d", 8192, 1024, 8, 4, List.of(
         new DeviceMap.FileExtents("/x", false, List.of(new LayoutExtent(0, 0, 1024, 0))),
-        new DeviceMap.FileExtents("/y", false, List.of(new LayoutExtent(0, 4096, 3072, 0)))));
-    DeviceMap.Cell[] cells = m.cells(2);
-    assertEquals(new DeviceMap.Cell(-1, DeviceMap.Kind.NONE), cells[0], "1 KiB of 4 is mostly free");
-    assertEquals(new DeviceMap.Cell(1, DeviceMap.Kind.WRITTEN), cells[1]);
-    assertEquals(4, m.fileBlocks());
+        new DeviceMap.FileExtents("/y", false, List.of(new LayoutExtent(0, 4096, 3072, 0),
+            new LayoutExtent(3072, 3072, 1024, LayoutExtent.UNWRITTEN))),
+        new DeviceMap.FileExtents("/z", false, List.of(new LayoutExtent(0, 5120, 1024, 0)))));
+    DeviceMap.Cell[] cells = m.cells(4);
+    assertEquals(new DeviceMap.Cell(0, DeviceMap.Kind.WRITTEN), cells[0], "1 KiB of 2 is enough");
+    assertEquals(new DeviceMap.Cell(1, DeviceMap.Kind.UNWRITTEN), cells[1]);
+    assertEquals(new DeviceMap.Cell(1, DeviceMap.Kind.WRITTEN), cells[2], "/y has 2 KiB, /z 1");
+    assertEquals(new DeviceMap.Cell(1, DeviceMap.Kind.WRITTEN), cells[3]);
+    assertEquals(5, m.fileBlocks(), "/z's block inside /y's counted once");
     assertEquals(4, m.usedBlocks());
   }
 
