@@ -21,8 +21,8 @@ import java.util.Map;
  * <p>Exit codes as fsck(8): 0 clean, 1 errors fixed, 4 errors left uncorrected, 8 operational
  * error. {@code -n} never writes. Repair fixes link counts, dangling entries, unreachable inodes
  * (into /lost+found) and orphans; blocks used twice are reported and left. On a terminal (or
- * with {@code -C}) a {@link Progress} line goes to stderr while the checkpoint and journal are
- * read and while inodes are checked.
+ * with {@code sealfs fsck --progress}, which fsck.sealfs's {@code -C} gives) a {@link Progress}
+ * line goes to stderr while the checkpoint and journal are read and while inodes are checked.
  */
 public final class Fsck {
   /** Exit code: clean. */

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 
 /**
  * A progress line for a long step of mkfs or fsck ({@code "\rsealfs fsck: inodes 5/10 (50%)"}),
- * printed at most once a second and only when enabled (a terminal, or fsck's {@code -C}); a
+ * printed at most once a second and only when enabled (a terminal, or {@code fsck --progress}); a
  * disabled one prints nothing, so tests' output never changes. Not thread-safe: one step at a
  * time, from one thread.
  */
@@ -81,6 +81,7 @@ final class Progress {
     }
   }
 
+  /** True if enabled and the interval since the last line has passed (then it restarts). */
   private boolean due() {
     long now = System.nanoTime();
     if (!enabled || now - lastNs < intervalNs) {
@@ -90,12 +91,14 @@ final class Progress {
     return true;
   }
 
+  /** Prints {@code text} over the current progress line. */
   private void line(String text) {
     printed = true;
     err.print("\r" + label + ": " + text + "\033[K");
     err.flush();
   }
 
+  /** Returns done/total in percent, 0..100 (100 for an empty total). */
   private static long percent(long done, long total) {
     return total <= 0 ? 100 : Math.min(100, done * 100 / total);
   }
