@@ -103,12 +103,10 @@ public final class SealFs implements AutoCloseable {
   /** SEALFS_SEAL_ASIS. */
   public static final long SEAL_ASIS = Sealing.SEAL_ASIS;
 
-  /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
-  private final ReentrantReadWriteLock epoch = new ReentrantReadWriteLock();
-  /** The namespace lock: exclusive for namespace changes, shared for lookups and listings. */
-  private final ReentrantReadWriteLock names = new ReentrantReadWriteLock();
   /** The inode locks. */
   private final InodeLocks locks = new InodeLocks();
+  /** How an operation takes its locks. */
+  private final Ops ops;
   /** The device. */
   private final Device device;
   /** Free data blocks (the units allocate through {@link Placement}; kept for the checks). */
@@ -137,13 +135,16 @@ public final class SealFs implements AutoCloseable {
   private final Fallocate falloc;
   /** The seal ioctls. */
   private final Sealing sealing;
+  /** Opening and dropping handles. */
+  private final Opening opening;
 
   private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
     this.device = device;
     this.bs = l.sb().blockSize();
     this.alloc = l.alloc();
     this.meta = l.meta();
-    this.dur = new Durability(device, l, readOnly, epoch);
+    this.ops = new Ops(locks);
+    this.dur = new Durability(device, l, readOnly, ops.epoch());
     this.gate = new LayoutGate(meta, dur);
     this.life = new Lifetime(meta, dur);
     this.ns = new Namespace(meta, dur, life, locks);
@@ -155,6 +156,8 @@ public final class SealFs implements AutoCloseable {
     this.data = new FileData(meta, gate, place, io, dur, bs);
     this.falloc = new Fallocate(meta, gate, place, io, dur, data, bs);
     this.sealing = new Sealing(gate, views, data, dur, bs);
+    this.opening = new Opening(handles, sealing, life, dur);
+    ops.bind(meta, ns, handles, dur);
   }
 
   /**
@@ -223,85 +226,6 @@ public final class SealFs implements AutoCloseable {
   // Locking (the order is written in package-info.java)
   // ------------------------------------------------------------------------------------------
 
-  /**
-   * Runs {@code body} as one operation: the epoch lock shared around it; if it ran short of
-   * space while frees wait for their commit, commits (no lock held) and runs it once more.
-   */
-  private <T> T op(Supplier<T> body) {
-    for (int attempt = 0; ; attempt++) {
-      epoch.readLock().lock();
-      try {
-        return body.get();
-      } catch (Durability.CommitAndRetry e) {
-        if (attempt > 0) {
-          throw FsException.of(Errno.ENOSPC, "no space left on device");
-        }
-      } finally {
-        epoch.readLock().unlock();
-      }
-      dur.commit(true);
-    }
-  }
-
-  /** {@link #op} for a body without a result. */
-  private void run(Runnable body) {
-    op(() -> {
-      body.run();
-      return null;
-    });
-  }
-
-  /** Runs {@code body} as an operation that changes the namespace (namespace lock exclusive). */
-  private <T> T changeNames(Supplier<T> body) {
-    return op(() -> {
-      names.writeLock().lock();
-      try {
-        return body.get();
-      } finally {
-        names.writeLock().unlock();
-      }
-    });
-  }
-
-  /** Runs {@code body} as an operation that reads the namespace (namespace lock shared). */
-  private <T> T readNames(Supplier<T> body) {
-    return op(() -> {
-      names.readLock().lock();
-      try {
-        return body.get();
-      } finally {
-        names.readLock().unlock();
-      }
-    });
-  }
-
-  /** Runs {@code body} on live inode {@code ino} under its lock (ENOENT if it is gone). */
-  private <T> T onInode(long ino, boolean exclusive, Function<Inode, T> body) {
-    return op(() -> {
-      Inode i = ns.inode(ino);
-      try (InodeLocks.Held h = exclusive ? locks.exclusive(ino) : locks.shared(ino)) {
-        if (meta.get(ino) != i) {
-          throw FsException.of(Errno.ENOENT, "inode " + ino + ": no such file or directory");
-        }
-        return body.apply(i);
-      }
-    });
-  }
-
-  /** Runs {@code body} on open handle {@code fh} under its inode's lock (EBADF if none). */
-  private <T> T onHandle(long fh, boolean exclusive, Function<OpenFile, T> body) {
-    return op(() -> {
-      OpenFile of = handles.get(fh);
-      long ino = of.inode.ino;
-      try (InodeLocks.Held h = exclusive ? locks.exclusive(ino) : locks.shared(ino)) {
-        if (handles.find(fh) != of) {
-          throw FsException.of(Errno.EBADF, "no open file handle " + fh);
-        }
-        return body.apply(of);
-      }
-    });
-  }
-
   /** Makes the seal just taken through {@code fh} durable, if its map changed since (SPEC 4.1). */
   private void commitSealOf(long fh) {
     OpenFile of = handles.find(fh);
@@ -316,12 +240,12 @@ public final class SealFs implements AutoCloseable {
 
   /** Returns the attributes of inode {@code ino}. */
   public Stat getattr(long ino) {
-    return onInode(ino, false, attrs::stat);
+    return ops.onInode(ino, false, attrs::stat);
   }
 
   /** Returns the attributes of the inode open as {@code fh}. */
   public Stat fgetattr(long fh) {
-    return onHandle(fh, false, of -> attrs.stat(of.inode));
+    return ops.onHandle(fh, false, of -> attrs.stat(of.inode));
   }
 
   /**
@@ -330,7 +254,7 @@ public final class SealFs implements AutoCloseable {
    * call only). ENOTDIR if {@code dirIno} is not a directory, ENAMETOOLONG for a long name.
    */
   public long find(long dirIno, String name) {
-    return readNames(() -> ns.find(dirIno, name));
+    return ops.readNames(() -> ns.find(dirIno, name));
   }
 
   /**
@@ -339,7 +263,7 @@ public final class SealFs implements AutoCloseable {
    * ENOENT if the name is not there.
    */
   public Stat lookup(long parentIno, String name) {
-    return readNames(() -> referenced(ns.lookup(parentIno, name)));
+    return ops.readNames(() -> referenced(ns.lookup(parentIno, name)));
   }
 
   /** Takes one kernel lookup reference on {@code i} and returns its attributes. */
@@ -359,7 +283,7 @@ public final class SealFs implements AutoCloseable {
       return;
     }
     try {
-      onInode(ino, true, i -> {
+      ops.onInode(ino, true, i -> {
         i.lookupCount = Math.max(0, i.lookupCount - nlookup);
         if (!dur.readOnly() && !dur.closed()) {
           life.maybeFree(i);
@@ -375,13 +299,13 @@ public final class SealFs implements AutoCloseable {
 
   /** Returns the target of symlink {@code ino} (and updates its atime, relatime). */
   public String readlink(long ino) {
-    return op(() -> ns.readlink(ino));
+    return ops.op(() -> ns.readlink(ino));
   }
 
   /** Changes permission bits (and setuid/setgid/sticky). */
   public void chmod(long ino, int mode) {
     dur.checkWritable();
-    onInode(ino, true, i -> {
+    ops.onInode(ino, true, i -> {
       attrs.chmod(i, mode);
       return null;
     });
@@ -393,7 +317,7 @@ public final class SealFs implements AutoCloseable {
    */
   public void chown(long ino, int uid, int gid) {
     dur.checkWritable();
-    onInode(ino, true, i -> {
+    ops.onInode(ino, true, i -> {
       attrs.chown(i, uid, gid);
       return null;
     });
@@ -402,7 +326,7 @@ public final class SealFs implements AutoCloseable {
   /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
   public void utimens(long ino, long atimeNs, long mtimeNs) {
     dur.checkWritable();
-    onInode(ino, true, i -> {
+    ops.onInode(ino, true, i -> {
       attrs.utimens(i, atimeNs, mtimeNs);
       return null;
     });
@@ -410,7 +334,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
   public void truncate(long ino, long size, Caller caller) {
-    onInode(ino, true, i -> truncate(i, size, caller));
+    ops.onInode(ino, true, i -> truncate(i, size, caller));
   }
 
   private Void truncate(Inode i, long size, Caller caller) {
@@ -425,8 +349,8 @@ public final class SealFs implements AutoCloseable {
    * not 0 the size change goes through that open handle (ftruncate).
    */
   public Stat setattr(long ino, long fh, SetAttr a, Caller caller) {
-    return fh != 0 ? onHandle(fh, true, of -> setattr(of.inode, a, caller))
-        : onInode(ino, true, i -> setattr(i, a, caller));
+    return fh != 0 ? ops.onHandle(fh, true, of -> setattr(of.inode, a, caller))
+        : ops.onInode(ino, true, i -> setattr(i, a, caller));
   }
 
   private Stat setattr(Inode i, SetAttr a, Caller caller) {
@@ -452,7 +376,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets the size of the file open as {@code fh}; a non-root caller drops setuid/setgid. */
   public void ftruncate(long fh, long size, Caller caller) {
-    onHandle(fh, true, of -> truncate(of.inode, size, caller));
+    ops.onHandle(fh, true, of -> truncate(of.inode, size, caller));
   }
 
   /** Returns filesystem counters. */
@@ -474,12 +398,12 @@ public final class SealFs implements AutoCloseable {
    * {@code parentIno}; returns its attributes and takes one lookup reference (FUSE MKNOD).
    */
   public Stat mknod(long parentIno, String name, int mode, long rdev, Caller caller) {
-    return changeNames(() -> referenced(ns.mknod(parentIno, name, mode, rdev, caller)));
+    return ops.changeNames(() -> referenced(ns.mknod(parentIno, name, mode, rdev, caller)));
   }
 
   /** Creates directory {@code name}; returns its attributes and takes one lookup reference. */
   public Stat mkdir(long parentIno, String name, int mode, Caller caller) {
-    return changeNames(() -> referenced(ns.mkdir(parentIno, name, mode, caller)));
+    return ops.changeNames(() -> referenced(ns.mkdir(parentIno, name, mode, caller)));
   }
 
   /**
@@ -487,12 +411,12 @@ public final class SealFs implements AutoCloseable {
    * one lookup reference.
    */
   public Stat symlink(String target, long parentIno, String name, Caller caller) {
-    return changeNames(() -> referenced(ns.symlink(target, parentIno, name, caller)));
+    return ops.changeNames(() -> referenced(ns.symlink(target, parentIno, name, caller)));
   }
 
   /** Removes non-directory name {@code name} from directory {@code parentIno}. */
   public void unlink(long parentIno, String name) {
-    changeNames(() -> {
+    ops.changeNames(() -> {
       ns.unlink(parentIno, name);
       return null;
     });
@@ -500,7 +424,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Removes empty directory {@code name} from directory {@code parentIno}. */
   public void rmdir(long parentIno, String name) {
-    changeNames(() -> {
+    ops.changeNames(() -> {
       ns.rmdir(parentIno, name);
       return null;
     });
@@ -511,7 +435,7 @@ public final class SealFs implements AutoCloseable {
    * replacing the target under POSIX rules.
    */
   public void rename(long parentIno, String name, long newParentIno, String newName) {
-    changeNames(() -> {
+    ops.changeNames(() -> {
       ns.rename(parentIno, name, newParentIno, newName);
       return null;
     });
@@ -522,12 +446,12 @@ public final class SealFs implements AutoCloseable {
    * attributes and takes one lookup reference.
    */
   public Stat link(long ino, long newParentIno, String newName) {
-    return changeNames(() -> referenced(ns.link(ino, newParentIno, newName)));
+    return ops.changeNames(() -> referenced(ns.link(ino, newParentIno, newName)));
   }
 
   /** Lists directory {@code ino}, including "." and "..". */
   public List<DirEntry> readdir(long ino) {
-    return readNames(() -> ns.readdir(ino));
+    return ops.readNames(() -> ns.readdir(ino));
   }
 
   /** Makes directory {@code ino}'s entries durable. */
@@ -540,44 +464,11 @@ public final class SealFs implements AutoCloseable {
   // Open files and data
   // ------------------------------------------------------------------------------------------
 
-  /** Opens a handle on {@code i}; a write-open of a seal_on_open file makes it a holder. */
-  private long openHandle(Inode i, int flags, Caller c) {
-    OpenFile of = handles.add(i, flags, c);
-    if (i.isReg() && of.writable() && i.xattrs != null) {
-      SealMode m = Xattrs.sealOnOpen(i);
-      if (m != null) {
-        try {
-          sealing.checkSealPermission(of, c);
-          sealing.sealHandle(of, m, c);
-        } catch (RuntimeException e) {
-          dropHandle(of);
-          throw e;
-        }
-      }
-    }
-    return of.fh;
-  }
-
-  private void dropHandle(OpenFile of) {
-    handles.remove(of);
-    life.maybeFree(of.inode);
-  }
-
   /** Opens inode {@code ino} with open(2) {@code flags}; returns the new file handle. */
   public long open(long ino, int flags, Caller caller) {
-    long fh = onInode(ino, true, i -> open(i, flags, caller));
+    long fh = ops.onInode(ino, true, i -> opening.open(i, flags, caller));
     commitSealOf(fh);
     return fh;
-  }
-
-  private long open(Inode i, int flags, Caller caller) {
-    if (i.isDir() && (flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
-      throw FsException.of(Errno.EISDIR, "inode " + i.ino + ": is a directory");
-    }
-    if ((flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
-      dur.checkWritable();
-    }
-    return openHandle(i, flags, caller);
   }
 
   /**
@@ -586,7 +477,7 @@ public final class SealFs implements AutoCloseable {
    * handle, and takes one lookup reference.
    */
   public Created create(long parentIno, String name, int mode, int flags, Caller caller) {
-    Created c = changeNames(() -> {
+    Created c = ops.changeNames(() -> {
       Namespace.Parent p = ns.parent(parentIno, name);
       Inode i = ns.child(p);
       if (i != null && (flags & OpenFile.O_EXCL) != 0) {
@@ -597,7 +488,7 @@ public final class SealFs implements AutoCloseable {
         i = ns.createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
       }
       try (InodeLocks.Held h = locks.exclusive(i.ino)) {
-        long fh = open(i, flags, caller);
+        long fh = opening.open(i, flags, caller);
         i.lookupCount++;
         return new Created(attrs.stat(i), fh);
       }
@@ -608,10 +499,10 @@ public final class SealFs implements AutoCloseable {
 
   /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
   public int read(long fh, ByteBuffer dst, long offset) {
-    int n = onHandle(fh, false, of -> data.read(of, dst, offset));
+    int n = ops.onHandle(fh, false, of -> data.read(of, dst, offset));
     OpenFile read = handles.find(fh);
     if (read != null && !dur.readOnly() && Metadata.atimeDue(read.inode, Limits.nowNs())) {
-      onHandle(fh, true, of -> {
+      ops.onHandle(fh, true, of -> {
         meta.touchAtime(of.inode, dur.readOnly());
         return null;
       });
@@ -630,7 +521,7 @@ public final class SealFs implements AutoCloseable {
    */
   public int write(long fh, ByteBuffer src, long offset, Supplier<Caller> caller) {
     int start = src.position();
-    return onHandle(fh, true, of -> {
+    return ops.onHandle(fh, true, of -> {
       src.position(start);
       return data.write(of, src, offset, caller);
     });
@@ -641,8 +532,8 @@ public final class SealFs implements AutoCloseable {
     OpenFile of = handles.find(fh);
     if (of != null) {
       try {
-        onHandle(fh, true, h -> {
-          dropHandle(h);
+        ops.onHandle(fh, true, h -> {
+          opening.drop(h);
           return null;
         });
       } catch (FsException e) {
@@ -666,7 +557,7 @@ public final class SealFs implements AutoCloseable {
 
   /** fallocate(2) with Linux {@code mode} bits; a non-root caller drops setuid/setgid. */
   public void fallocate(long fh, int mode, long offset, long length, Caller caller) {
-    onHandle(fh, true, of -> {
+    ops.onHandle(fh, true, of -> {
       falloc.fallocate(of, mode, offset, length, caller);
       return null;
     });
@@ -678,7 +569,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets an extended attribute; {@code flags} are XATTR_CREATE=1 / XATTR_REPLACE=2. */
   public void setxattr(long ino, String name, byte[] value, int flags) {
-    onInode(ino, true, i -> {
+    ops.onInode(ino, true, i -> {
       xattrs.set(i, name, value, flags);
       return null;
     });
@@ -686,17 +577,17 @@ public final class SealFs implements AutoCloseable {
 
   /** Returns an extended attribute's value (including sealfs' virtual ones). */
   public byte[] getxattr(long ino, String name) {
-    return onInode(ino, false, i -> xattrs.get(i, name));
+    return ops.onInode(ino, false, i -> xattrs.get(i, name));
   }
 
   /** Lists extended attribute names (virtual ones are not listed). */
   public List<String> listxattr(long ino) {
-    return onInode(ino, false, xattrs::list);
+    return ops.onInode(ino, false, xattrs::list);
   }
 
   /** Removes an extended attribute. */
   public void removexattr(long ino, String name) {
-    onInode(ino, true, i -> {
+    ops.onInode(ino, true, i -> {
       xattrs.remove(i, name);
       return null;
     });
@@ -709,7 +600,7 @@ public final class SealFs implements AutoCloseable {
   /** SEALFS_IOC_SEAL: makes {@code fh} a holder with the given flags (SPEC 4.1). */
   public SealResult seal(long fh, long flags, long offset, long length, long[] reserved,
       Caller caller) {
-    SealResult r = onHandle(fh, true,
+    SealResult r = ops.onHandle(fh, true,
         of -> sealing.seal(of, flags, offset, length, reserved, caller));
     OpenFile of = handles.find(fh);
     if (of != null && sealing.needsDurableCommit(of.inode)) {
@@ -720,7 +611,7 @@ public final class SealFs implements AutoCloseable {
 
   /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
   public void unseal(long fh) {
-    onHandle(fh, true, of -> {
+    ops.onHandle(fh, true, of -> {
       sealing.unseal(of);
       return null;
     });
@@ -728,7 +619,7 @@ public final class SealFs implements AutoCloseable {
 
   /** SEALFS_IOC_STATUS for handle {@code fh}. */
   public SealStatus sealStatus(long fh) {
-    return onHandle(fh, false, sealing::status);
+    return ops.onHandle(fh, false, sealing::status);
   }
 
   /**
@@ -736,7 +627,7 @@ public final class SealFs implements AutoCloseable {
    * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
    */
   public LayoutPage layout(long fh, long start) {
-    return onHandle(fh, false, of -> sealing.layout(of, start));
+    return ops.onHandle(fh, false, of -> sealing.layout(of, start));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -745,7 +636,7 @@ public final class SealFs implements AutoCloseable {
 
   /** fsck repair: see {@link Repair#repairNames}. */
   void repairNames() {
-    changeNames(() -> {
+    ops.changeNames(() -> {
       Repair.repairNames(meta, ns);
       return null;
     });
@@ -756,56 +647,9 @@ public final class SealFs implements AutoCloseable {
     dur.sync();
   }
 
-  /**
-   * Checks, with every operation stopped, that no device block has two owners (extent maps,
-   * the checkpoint, deferred frees) or is both owned and free, and that owned plus free is the
-   * whole data area (tests; throws AssertionError).
-   */
+  /** Checks block ownership with every operation stopped (tests; see {@link BlockOwnership}). */
   void verifyForTest() {
-    epoch.writeLock().lock();
-    try {
-      java.util.TreeMap<Long, long[]> owned = new java.util.TreeMap<>();
-      for (Inode i : meta.inodes.values()) {
-        if (i.extents != null) {
-          for (dev.sealfs.core.inode.Extent e : i.extents.extents()) {
-            own(owned, e.devBlock(), e.blockCount(), i.ino);
-          }
-        }
-      }
-      for (Allocator.Run r : dur.superblock().checkpointRuns()) {
-        own(owned, r.devBlock(), r.blockCount(), -1);
-      }
-      for (Allocator.Run r : dur.pendingFreeRuns()) {
-        own(owned, r.devBlock(), r.blockCount(), -2);
-      }
-      long ownedBlocks = 0;
-      for (Map.Entry<Long, long[]> e : owned.entrySet()) {
-        ownedBlocks += e.getValue()[0] - e.getKey();
-      }
-      for (Allocator.Run f : alloc.freeRuns()) {
-        Map.Entry<Long, long[]> below = owned.lowerEntry(f.devEnd());
-        if (below != null && below.getValue()[0] > f.devBlock()) {
-          throw new AssertionError("free run " + f + " overlaps blocks of owner "
-              + below.getValue()[1]);
-        }
-      }
-      if (ownedBlocks + alloc.freeBlocks() != alloc.totalBlocks()) {
-        throw new AssertionError("owned " + ownedBlocks + " + free " + alloc.freeBlocks()
-            + " != " + alloc.totalBlocks() + " blocks: leaked or double-counted");
-      }
-    } finally {
-      epoch.writeLock().unlock();
-    }
-  }
-
-  private static void own(java.util.TreeMap<Long, long[]> owned, long start, long count,
-      long owner) {
-    Map.Entry<Long, long[]> below = owned.floorEntry(start + count - 1);
-    if (below != null && below.getValue()[0] > start) {
-      throw new AssertionError("blocks " + start + "+" + count + " of owner " + owner
-          + " also belong to owner " + below.getValue()[1]);
-    }
-    owned.put(start, new long[] {start + count, owner});
+    ops.stopped(() -> BlockOwnership.verify(meta, alloc, dur));
   }
 
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
