@@ -122,6 +122,11 @@ public final class SealFs implements AutoCloseable {
   private boolean allocatedSinceForce;
   /** True once anything was written to the device since the last force. */
   private boolean writtenSinceForce;
+  /**
+   * True while the last journal group appended may not be durable. No group is appended after an
+   * unforced one, so a power cut can tear only the last group, which recovery discards (Journal).
+   */
+  private boolean groupUnforced;
   /** Number of groups committed (or covered by checkpoints) so far. */
   private long groupNumber;
   /** The last group number known durable. */
@@ -1134,6 +1139,7 @@ public final class SealFs implements AutoCloseable {
       device.force();
       writtenSinceForce = false;
       allocatedSinceForce = false;
+      groupUnforced = false;
     }
   }
 
@@ -1570,18 +1576,20 @@ public final class SealFs implements AutoCloseable {
         checkpointOrStick();
         return;
       }
-      if (allocatedSinceForce) {
+      if (allocatedSinceForce || groupUnforced) {
         device.force();
         allocatedSinceForce = false;
       }
       journal.append(g);
       groupNumber++;
       writtenSinceForce = true;
+      groupUnforced = true;
     }
     if (durable || pendingFreeBlocks > 0) {
       device.force();
       writtenSinceForce = false;
       allocatedSinceForce = false;
+      groupUnforced = false;
       durableGroup = groupNumber;
       releasePendingFrees();
     }
@@ -1633,6 +1641,7 @@ public final class SealFs implements AutoCloseable {
     durableGroup = groupNumber;
     writtenSinceForce = false;
     allocatedSinceForce = false;
+    groupUnforced = false;
     LOG.debug("checkpoint {}: {} bytes in {} blocks", next.seq(), blob.length, n);
   }
 
@@ -1646,16 +1655,22 @@ public final class SealFs implements AutoCloseable {
       // Ordered data without stalling every FUSE request behind the writeback: flush the data
       // of the blocks allocated so far outside the lock. commit() below still forces under the
       // lock (allocatedSinceForce stays set), but then only what was dirtied in between is left.
+      // The pre-flush also makes the group the last tick appended durable, so that commit()
+      // need not force under the lock before it appends the next one (see groupUnforced).
       boolean preflush;
+      long groupsBefore;
       synchronized (this) {
         if (closed) {
           return;
         }
-        preflush = allocatedSinceForce;
+        preflush = allocatedSinceForce || groupUnforced;
+        groupsBefore = groupNumber;
       }
+      boolean flushed = false;
       if (preflush) {
         try {
           device.force();
+          flushed = true;
         } catch (FsException e) {
           LOG.debug("background pre-flush failed (closing?): {}", e.getMessage());
         }
@@ -1663,6 +1678,9 @@ public final class SealFs implements AutoCloseable {
       synchronized (this) {
         if (closed) {
           return;
+        }
+        if (flushed && groupNumber == groupsBefore) {
+          groupUnforced = false;
         }
         try {
           commit(false);
