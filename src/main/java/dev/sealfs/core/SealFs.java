@@ -118,7 +118,10 @@ public final class SealFs implements AutoCloseable {
   private final List<Allocator.Run> pendingFree = new ArrayList<>();
   /** Sum of {@link #pendingFree}. */
   private long pendingFreeBlocks;
-  /** True once blocks were allocated (and written) since the last force. */
+  /**
+   * True once blocks were allocated, or unwritten blocks became written, since the last force:
+   * the next commit must force their data first (ordered data).
+   */
   private boolean allocatedSinceForce;
   /** True once anything was written to the device since the last force. */
   private boolean writtenSinceForce;
@@ -556,6 +559,11 @@ public final class SealFs implements AutoCloseable {
     }
     for (Extent e : unwritten) {
       meta.map(i, new Extent(e.fileBlock(), e.devBlock(), e.blockCount(), ExtentState.WRITTEN));
+    }
+    if (!unwritten.isEmpty()) {
+      // ordered data, as for new blocks: no commit may say "written" before the bytes are there
+      // (the blocks still hold whatever was on the device before, maybe another file's data)
+      allocatedSinceForce = true;
     }
     if (!touched.isEmpty()) {
       mapChanged(i);
