@@ -647,6 +647,11 @@ public final class SealFs implements AutoCloseable {
     dur.sync();
   }
 
+  /** Runs one tick of the background committer now (the crash tests run without it). */
+  public void commitTick() {
+    dur.tick();
+  }
+
   /** Checks block ownership with every operation stopped (tests; see {@link BlockOwnership}). */
   void verifyForTest() {
     ops.stopped(() -> BlockOwnership.verify(meta, alloc, dur));

@@ -56,6 +56,12 @@ public final class Durability {
 
   /** How often the background committer commits the running group, ms. */
   public static final long COMMIT_INTERVAL_MS = 1000;
+  /**
+   * System property that turns the background committer off when set to {@code manual}: the
+   * crash-replay tests then run its ticks themselves ({@link #tick}) so that the device log of a
+   * seed is the same on every run. Never set by the daemon.
+   */
+  public static final String COMMITTER_PROPERTY = "sealfs.committer";
 
   /** The device. */
   private final Device device;
@@ -83,6 +89,14 @@ public final class Durability {
   private final AtomicBoolean allocatedSinceForce = new AtomicBoolean();
   /** True once anything was written to the device since the last force. */
   private final AtomicBoolean writtenSinceForce = new AtomicBoolean();
+  /**
+   * True while the last journal group appended may not be durable. No group is appended after an
+   * unforced one, so a power cut can tear only the last group, which recovery discards
+   * ({@link Journal}). Written under {@link #commitLock}.
+   */
+  private volatile boolean groupUnforced;
+  /** Groups appended to the journal so far; written under {@link #commitLock}. */
+  private volatile long groupsAppended;
   /** Number of groups closed (committed or covered by checkpoints) so far. */
   private volatile long groupNumber;
   /** The last group number known durable. */
@@ -105,7 +119,7 @@ public final class Durability {
     this.epoch = epoch;
     this.journal = new Journal(device, sb.journalStart() * bs, sb.journalBlocks() * bs,
         Math.max(l.replay().nextSeq(), l.replay().maxSeq() + 1), l.replay().endPos());
-    if (!readOnly) {
+    if (!readOnly && !"manual".equals(System.getProperty(COMMITTER_PROPERTY))) {
       this.committer = new Thread(this::commitLoop, "sealfs-commit");
       this.committer.setDaemon(true);
     } else {
@@ -258,6 +272,7 @@ public final class Durability {
       } else if (writtenSinceForce.getAndSet(false)) {
         allocatedSinceForce.set(false);
         device.force();
+        groupUnforced = false;
       }
     } finally {
       commitLock.unlock();
@@ -306,10 +321,12 @@ public final class Durability {
           checkpointOrStick();
           return;
         }
-        if (c.allocated()) {
+        if (c.allocated() || groupUnforced) {
           device.force();
         }
         journal.append(c.group());
+        groupsAppended++;
+        groupUnforced = true;
         writtenSinceForce.set(true);
       } else if (c.allocated()) {
         allocatedSinceForce.set(true);
@@ -317,6 +334,7 @@ public final class Durability {
       if (durable || !c.frees().isEmpty()) {
         writtenSinceForce.set(false);
         device.force();
+        groupUnforced = false;
         durableGroup = c.number();
         release(c.frees());
       }
@@ -401,6 +419,7 @@ public final class Durability {
       device.write(ByteBuffer.wrap(next.encode()), (next.seq() % 2) * (long) bs);
       writtenSinceForce.set(false);
       device.force();
+      groupUnforced = false;
       Superblock old = sb;
       sb = next;
       for (Allocator.Run r : old.checkpointRuns()) {
@@ -423,24 +442,43 @@ public final class Durability {
       } catch (InterruptedException e) {
         return;
       }
-      // Ordered data without a long force in the commit: flush the data of the blocks
-      // allocated so far first (no lock held); the commit's own force then finds little left.
-      if (allocatedSinceForce.get() && !closed) {
-        try {
-          device.force();
-        } catch (FsException e) {
-          LOG.debug("background pre-flush failed (closing?): {}", e.getMessage());
-        }
-      }
+      tick();
+    }
+  }
+
+  /**
+   * One tick of the background committer: pre-flushes, commits the running group without
+   * forcing, and checkpoints when the journal is half full. Errors are logged, not thrown.
+   */
+  public void tick() {
+    // Ordered data without a long force in the commit: flush the data of the blocks
+    // allocated so far first (no lock held); the commit's own force then finds little left.
+    // The pre-flush also makes the group the last tick appended durable, so that commit()
+    // need not force before it appends the next one (see groupUnforced).
+    long appendedBefore = groupsAppended;
+    if ((allocatedSinceForce.get() || groupUnforced) && !closed) {
       try {
-        commit(false);
-        if (!closed && journal.usedBytes() > journal.capacityBytes() / 2) {
-          checkpoint();
+        device.force();
+        commitLock.lock();
+        try {
+          if (groupsAppended == appendedBefore) {
+            groupUnforced = false;
+          }
+        } finally {
+          commitLock.unlock();
         }
-      } catch (Throwable t) {
-        if (!closed) {
-          LOG.error("background commit failed: {}", t.toString());
-        }
+      } catch (FsException e) {
+        LOG.debug("background pre-flush failed (closing?): {}", e.getMessage());
+      }
+    }
+    try {
+      commit(false);
+      if (!closed && journal.usedBytes() > journal.capacityBytes() / 2) {
+        checkpoint();
+      }
+    } catch (Throwable t) {
+      if (!closed) {
+        LOG.error("background commit failed: {}", t.toString());
       }
     }
   }

@@ -160,6 +160,11 @@ public final class FileData {
     for (Extent e : unwritten) {
       meta.map(i, new Extent(e.fileBlock(), e.devBlock(), e.blockCount(), ExtentState.WRITTEN));
     }
+    if (!unwritten.isEmpty()) {
+      // ordered data, as for new blocks: no commit may say "written" before the bytes are there
+      // (the blocks still hold whatever was on the device before, maybe another file's data)
+      dur.noteAllocated();
+    }
     if (!touched.isEmpty()) {
       gate.mapChanged(i);
     }

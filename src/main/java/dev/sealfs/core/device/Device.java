@@ -38,7 +38,7 @@ public final class Device implements AutoCloseable {
       FileChannel ch = readOnly
           ? FileChannel.open(abs, StandardOpenOption.READ)
           : FileChannel.open(abs, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      return new Device(abs, ch);
+      return new Device(abs, DeviceChannels.wrap(abs, ch));
     } catch (NoSuchFileException e) {
       throw FsException.of(Errno.ENOENT, abs + ": no such file or device");
     } catch (IOException e) {

@@ -29,12 +29,17 @@ import java.util.List;
  * when their group's COMMIT is read, so a torn or unfinished group is discarded whole. A stale
  * record from before the last checkpoint always has a smaller seq, so it ends the scan.
  *
+ * <p>A COMMIT record's payload is the seq of its group's first record (8 bytes; journals written
+ * before this have an empty one).
+ *
  * <p>Damage versus a torn tail: when the scan stops, the rest of the region is searched for a
- * valid COMMIT record with a larger seq. A torn last group has none; finding one means committed
- * groups follow a damaged record, and recovery refuses ({@code damagedAt >= 0}) rather than
- * silently dropping them. (After a machine crash, an unforced group torn in the middle while a
- * later one reached the disk looks the same; {@code sealfs fsck} then repairs by discarding
- * everything after the damage.)
+ * valid COMMIT record with a larger seq. A COMMIT of the very group the scan stopped in (its
+ * first seq is not past the stop) is a torn last group: a power cut kept the page with the COMMIT
+ * but lost an earlier page of the same, never-acknowledged write, and the group is discarded like
+ * any unfinished one. A COMMIT of a later group means committed groups follow a damaged record,
+ * and recovery refuses ({@code damagedAt >= 0}) rather than silently dropping them; {@code sealfs
+ * fsck} then repairs by discarding everything after the damage. The core forces the device
+ * before it appends a group after an unforced one, so a power cut cannot leave that shape.
  */
 public final class Journal {
   /** Record magic, "JRNL" little-endian. */
@@ -45,6 +50,8 @@ public final class Journal {
   public static final int HEADER = 20;
   /** Bytes of trailer after the payload. */
   public static final int TRAILER = 4;
+  /** Bytes of a COMMIT record's payload: the seq of its group's first record. */
+  static final int COMMIT_PAYLOAD = 8;
   /**
    * How far past the expected seq a record may be and still count as this epoch's (far more
    * records than any journal region holds); anything further is another filesystem's leftover.
@@ -88,7 +95,8 @@ public final class Journal {
 
   /** Returns the on-disk size of a group with these records. */
   public static long groupBytes(Group g) {
-    return g.records().length - 6L * g.count() + (long) (HEADER + TRAILER) * (g.count() + 1);
+    return g.records().length - 6L * g.count() + (long) (HEADER + TRAILER) * (g.count() + 1)
+        + COMMIT_PAYLOAD;
   }
 
   /** Returns true if a group of {@code bytes} fits in what is left of the region. */
@@ -103,13 +111,15 @@ public final class Journal {
     byte[] src = g.records();
     ByteBuffer in = ByteBuffer.wrap(src).order(ByteOrder.LITTLE_ENDIAN);
     int pos = 0;
+    byte[] firstSeq = ByteBuffer.allocate(COMMIT_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(nextSeq).array();
     for (int n = 0; n < g.count(); n++) {
       int type = in.getShort(pos) & 0xffff;
       int len = in.getInt(pos + 2);
       putRecord(out, type, src, pos + 6, len);
       pos += 6 + len;
     }
-    putRecord(out, COMMIT, src, 0, 0);
+    putRecord(out, COMMIT, firstSeq, 0, COMMIT_PAYLOAD);
     out.flip();
     device.write(out, startByte + writePos);
     writePos += total;
@@ -206,7 +216,9 @@ public final class Journal {
         continue;
       }
       maxSeq = Math.max(maxSeq, seq);
-      if ((bb.getShort(p + 4) & 0xffff) == COMMIT && damagedAt < 0) {
+      boolean commit = (bb.getShort(p + 4) & 0xffff) == COMMIT;
+      boolean ofTornGroup = len >= COMMIT_PAYLOAD && bb.getLong(p + HEADER) <= expected;
+      if (commit && !ofTornGroup && damagedAt < 0) {
         damagedAt = pos;
       }
     }
