@@ -408,6 +408,9 @@ public final class Durability {
     }
     commitLock.lock();
     try {
+      if (closed) {
+        return;
+      }
       Snapshot snap = snapshot();
       byte[] blob = snap.blob();
       long newSeq = sb.seq() + 1;
@@ -486,17 +489,10 @@ public final class Durability {
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
   public void crash() {
     commitLock.lock();
-    Lock w = epoch.writeLock();
-    w.lock();
     try {
-      closed = true;
-      device.close();
+      closeDevice();
     } finally {
-      w.unlock();
       commitLock.unlock();
-    }
-    if (committer != null) {
-      committer.interrupt();
     }
   }
 
@@ -513,17 +509,22 @@ public final class Durability {
           checkpoint();
         }
       } finally {
-        Lock w = epoch.writeLock();
-        w.lock();
-        try {
-          closed = true;
-          device.close();
-        } finally {
-          w.unlock();
-        }
+        closeDevice();
       }
     } finally {
       commitLock.unlock();
+    }
+  }
+
+  /** Marks the filesystem closed and closes the device, with every operation stopped. */
+  private void closeDevice() {
+    Lock w = epoch.writeLock();
+    w.lock();
+    try {
+      closed = true;
+      device.close();
+    } finally {
+      w.unlock();
     }
     if (committer != null) {
       committer.interrupt();
