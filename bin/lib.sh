@@ -36,10 +36,11 @@ mount_state() {
 }
 
 # Installs the Debian packages sealfs needs to build, mount and test, if any is missing:
-# fuse3 libfuse2 fio xfsprogs attr, plus openjdk-17-jdk-headless / maven when java / mvn are
+# fuse3 libfuse2 fio xfsprogs attr (gcc, pkg-config, libfuse3-dev: the power-cut case builds
+# its FUSE layer), plus openjdk-17-jdk-headless / maven when java / mvn are
 # missing. Runs apt-get update first, and only when something is to be installed.
 install_missing_packages() {
-  local want=(fuse3 libfuse2 fio xfsprogs attr) missing=() p
+  local want=(fuse3 libfuse2 fio xfsprogs attr gcc pkg-config libfuse3-dev) missing=() p
   command -v java > /dev/null || want+=(openjdk-17-jdk-headless)
   command -v mvn > /dev/null || want+=(maven)
   for p in "${want[@]}"; do

@@ -41,18 +41,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   # 2 = stopped by ENOTCONN/ECONNABORTED/EIO (the daemon is gone); 3 = any other error.
   ((wrc == 2)) || fail "round $r: workload exit $wrc: $(cat "$CASE_DIR/load.$r.err")"
   stopped=$(tail -n 1 "$CASE_DIR/load.$r.err")
-  t0=$(ms_now)
-  crash_fsck
-  t1=$(ms_now)
-  fs_mount
-  t2=$(ms_now)
-  checked=$("$PYTHON" "$LOAD" check "$SEALFS_MNT" "$log") \
-    || fail "round $r (kill at $kill_ms ms, seed $((SEED + r))): fsync'd data lost"
-  tags=$("$PYTHON" "$LOAD" tags "$SEALFS_MNT") || fail "round $r: a file shows foreign data"
-  total_checked=$((total_checked + $(awk '{print $2}' <<< "$checked")))
-  printf 'round %2d: kill at %4d ms (%s); fsck -n exit %d (%d ms); remount %d ms; %s; %s\n' \
-    "$r" "$kill_ms" "${stopped#workload: stopped }" "$CRASH_FSCK_RC" $((t1 - t0)) $((t2 - t1)) \
-    "$checked" "$tags"
+  crash_recover "$log" "round $r (kill at $kill_ms ms, seed $((SEED + r)))"
+  total_checked=$((total_checked + CRASH_CHECKED))
+  printf 'round %2d: kill at %4d ms (%s); %s\n' "$r" "$kill_ms" "${stopped#workload: stopped }" \
+    "$CRASH_REPORT"
 done
 fs_umount
 crash_fsck

@@ -7,6 +7,7 @@
 #   crash_bg CMD...          run CMD in the background; killed (by pid) when the case exits
 #   crash_kill_daemon        kill -9 the daemon, then unmount its dead mount
 #   crash_fsck               sealfs fsck -n must exit 0; sets CRASH_FSCK_RC
+#   crash_recover LOG WHAT   after a crash: fsck -n clean, mount, crashload.py check LOG and tags
 #   crash_sleep_ms MS        sleep MS milliseconds
 
 CRASH_BG_PIDS=()
@@ -58,6 +59,24 @@ crash_fsck() {
     printf '%s\n' "$out" >&2
     fail "fsck -n after the crash exited $CRASH_FSCK_RC"
   fi
+}
+
+# After a crash of the daemon (or of the machine): `sealfs fsck -n` clean, the mount, every file
+# crashload.py logged in LOG as fsync'd there as logged (`crashload.py check`), and no file with
+# another file's data (`crashload.py tags`). WHAT names the crash in failure messages. Sets
+# CRASH_CHECKED (files compared) and CRASH_REPORT (fsck exit and time, mount time, the counts).
+crash_recover() {
+  local log=$1 what=$2 load=$FUSE_TESTS/lib/crashload.py t0 t1 t2 checked tags
+  t0=$(ms_now)
+  crash_fsck
+  t1=$(ms_now)
+  fs_mount
+  t2=$(ms_now)
+  checked=$("$PYTHON" "$load" check "$SEALFS_MNT" "$log") || fail "$what: fsync'd data lost"
+  tags=$("$PYTHON" "$load" tags "$SEALFS_MNT") || fail "$what: a file shows foreign data"
+  CRASH_CHECKED=$(awk '{print $2}' <<< "$checked")
+  CRASH_REPORT=$(printf 'fsck -n exit %d (%d ms); remount %d ms; %s; %s' "$CRASH_FSCK_RC" \
+    $((t1 - t0)) $((t2 - t1)) "$checked" "$tags")
 }
 
 # Prints the time in milliseconds (for the per-round timings the cases print).

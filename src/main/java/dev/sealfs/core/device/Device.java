@@ -1,0 +1,170 @@
+package dev.sealfs.core.device;
+
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The one device sealfs lives on: an image file or a block device, addressed by byte offset.
+ *
+ * <p>Reads past the end of a (sparse, short) image return zeros. Not synchronized: positional
+ * channel I/O is thread-safe, and callers hold the filesystem lock for anything that must be
+ * ordered.
+ */
+public final class Device implements AutoCloseable {
+  /** The device's absolute path. */
+  private final Path path;
+  /** The open channel. */
+  private final FileChannel channel;
+  /** The advisory lock that keeps a second sealfs off this device, or null if not taken. */
+  private FileLock lock;
+  /** Counts the bytes read for a progress line (fsck), or null. */
+  private Progress readMeter;
+
+  private Device(Path path, FileChannel channel) {
+    this.path = path;
+    this.channel = channel;
+  }
+
+  /** Opens the device at {@code path}; a missing file is ENOENT with a one-line message. */
+  public static Device open(Path path, boolean readOnly) {
+    Path abs = path.toAbsolutePath().normalize();
+    try {
+      FileChannel ch = readOnly
+          ? FileChannel.open(abs, StandardOpenOption.READ)
+          : FileChannel.open(abs, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      return new Device(abs, DeviceChannels.wrap(abs, ch));
+    } catch (NoSuchFileException e) {
+      throw FsException.of(Errno.ENOENT, abs + ": no such file or device");
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, abs + ": cannot open: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns the device's absolute path. */
+  public Path path() {
+    return path;
+  }
+
+  /** Takes the exclusive advisory lock; EBUSY if another process (another sealfs) holds it. */
+  public void lockExclusive(boolean shared) {
+    try {
+      lock = channel.tryLock(0, Long.MAX_VALUE, shared);
+    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      throw FsException.of(Errno.EBUSY,
+          path + " is in use by another sealfs process (mounted or being checked)");
+    }
+  }
+
+  /** Returns the device size in bytes (block devices via sysfs when the channel says 0). */
+  public long sizeBytes() {
+    try {
+      long size = channel.size();
+      if (size == 0 && !Files.isRegularFile(path)) {
+        Path real = path.toRealPath();
+        Path sys = Path.of("/sys/class/block", real.getFileName().toString(), "size");
+        if (Files.exists(sys)) {
+          size = Long.parseLong(Files.readString(sys).trim()) * 512L;
+        }
+      }
+      return size;
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": cannot get size: " + e.getMessage(), e);
+    }
+  }
+
+  /** Meters every later read into {@code meter} (in slices of 4 MiB), or stops with null. */
+  void meterReads(Progress meter) {
+    readMeter = meter;
+  }
+
+  /** Reads {@code dst.remaining()} bytes at {@code byteOffset}; bytes past the end read as 0. */
+  public void read(ByteBuffer dst, long byteOffset) {
+    try {
+      long pos = byteOffset;
+      while (dst.hasRemaining()) {
+        int n = readMeter == null ? channel.read(dst, pos) : meteredRead(dst, pos);
+        if (n < 0) {
+          while (dst.hasRemaining()) {
+            dst.put((byte) 0);
+          }
+          return;
+        }
+        pos += n;
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": read at " + byteOffset + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One read of at most 4 MiB, counted into the meter; returns what channel.read does. */
+  private int meteredRead(ByteBuffer dst, long pos) throws IOException {
+    int limit = dst.limit();
+    dst.limit(dst.position() + Math.min(dst.remaining(), 4 << 20));
+    try {
+      int n = channel.read(dst, pos);
+      readMeter.addBytes(Math.max(0, n));
+      return n;
+    } finally {
+      dst.limit(limit);
+    }
+  }
+
+  /** Writes all of {@code src} at {@code byteOffset}. */
+  public void write(ByteBuffer src, long byteOffset) {
+    try {
+      long pos = byteOffset;
+      while (src.hasRemaining()) {
+        pos += channel.write(src, pos);
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": write at " + byteOffset + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Makes every write so far durable (fdatasync). */
+  public void force() {
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": flush: " + e.getMessage(), e);
+    }
+  }
+
+  /** Sets the length of an image file (creating it sparse). */
+  public void setLength(long bytes) {
+    try {
+      if (channel.size() > bytes) {
+        channel.truncate(bytes);
+      } else if (channel.size() < bytes) {
+        channel.write(ByteBuffer.allocate(1), bytes - 1);
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": cannot size: " + e.getMessage(), e);
+    }
+  }
+
+  /** Releases the lock and closes the channel. */
+  @Override
+  public void close() {
+    try {
+      if (lock != null && lock.isValid()) {
+        lock.release();
+      }
+      channel.close();
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, path + ": close: " + e.getMessage(), e);
+    }
+  }
+}
