@@ -67,7 +67,7 @@ public final class Fsck {
         Superblock first = Loader.readSuperblock(dev);
         meter.startBytes("reading checkpoint and journal", first.checkpointBytes()
             + first.journalBlocks() * first.blockSize());
-        dev.meterReads(meter);
+        dev.meterReads(meter::addBytes);
         l = Loader.load(dev, true);
       } catch (FsException e) {
         meter.done();

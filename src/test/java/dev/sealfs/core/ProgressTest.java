@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import dev.sealfs.core.device.Device;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class ProgressTest {
     try (Device d = Device.open(java.nio.file.Files.createFile(img), false)) {
       d.setLength(10L << 20);
       p.startBytes("read", 10L << 20);
-      d.meterReads(p);
+      d.meterReads(p::addBytes);
       ByteBuffer buf = ByteBuffer.allocate(10 << 20);
       d.read(buf, 0);
       assertEquals(0, buf.remaining());

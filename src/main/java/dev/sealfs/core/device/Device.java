@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.LongConsumer;
 
 /**
  * The one device sealfs lives on: an image file or a block device, addressed by byte offset.
@@ -26,7 +27,7 @@ public final class Device implements AutoCloseable {
   /** The advisory lock that keeps a second sealfs off this device, or null if not taken. */
   private FileLock lock;
   /** Counts the bytes read for a progress line (fsck), or null. */
-  private Progress readMeter;
+  private LongConsumer readMeter;
 
   private Device(Path path, FileChannel channel) {
     this.path = path;
@@ -83,8 +84,11 @@ public final class Device implements AutoCloseable {
     }
   }
 
-  /** Meters every later read into {@code meter} (in slices of 4 MiB), or stops with null. */
-  void meterReads(Progress meter) {
+  /**
+   * Reports the bytes of every later read to {@code meter} (in slices of 4 MiB, for a progress
+   * line), or stops with null.
+   */
+  public void meterReads(LongConsumer meter) {
     readMeter = meter;
   }
 
@@ -113,7 +117,7 @@ public final class Device implements AutoCloseable {
     dst.limit(dst.position() + Math.min(dst.remaining(), 4 << 20));
     try {
       int n = channel.read(dst, pos);
-      readMeter.addBytes(Math.max(0, n));
+      readMeter.accept(Math.max(0, n));
       return n;
     } finally {
       dst.limit(limit);
