@@ -59,6 +59,8 @@ final class Inode {
   TreeMap<String, byte[]> xattrs;
   /** Open file handles on this inode. */
   int openCount;
+  /** Kernel lookup references (FUSE nlookup): taken by lookup and the creating calls. */
+  long lookupCount;
   /** Seal holders by file handle, in sealing order; created on first seal. */
   LinkedHashMap<Long, OpenFile> holders;
   /** Journal group number of this inode's last block-map change (for durable seals). */

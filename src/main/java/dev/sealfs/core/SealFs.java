@@ -15,9 +15,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sealfs core: one mounted filesystem over one device, with every POSIX operation the FUSE
- * adapter needs, addressed by path (as libfuse's high-level API delivers them) or by file handle.
- * Knows nothing of FUSE; every method throws {@link FsException} with the errno to return.
+ * The sealfs core: one mounted filesystem over one device, with every POSIX operation a FUSE
+ * binding needs, addressed by inode number or by file handle. Knows nothing of FUSE; every
+ * method throws {@link FsException} with the errno to return. {@link PathFs} is the path view
+ * on top (libfuse's high-level API and the tests address by path).
+ *
+ * <h2>The inode API contract</h2>
+ *
+ * <ul>
+ *   <li><b>Node ids are inode numbers.</b> A FUSE node id is the inode number, unchanged; the
+ *       root is {@link #ROOT_INO} = 1 = FUSE_ROOT_ID. Inode numbers are never reused while the
+ *       filesystem is mounted (nor after: they only grow), so a stale number answers ENOENT.
+ *   <li><b>Lookup references.</b> {@link #lookup}, {@link #mknod}, {@link #mkdir},
+ *       {@link #symlink}, {@link #link} and {@link #create} each take one kernel lookup reference
+ *       on the inode they answer; {@link #forget} drops them. {@link #find} takes none.
+ *   <li><b>Lifetime.</b> An inode lives while it has a name, a lookup reference, an open handle
+ *       or a seal holder, and is freed (its blocks returned once the freeing commit is durable)
+ *       when the last of these goes. An inode without a name is an orphan; a crash frees orphans
+ *       at the next mount (references, handles and seals are not persisted).
+ *   <li><b>Handles.</b> {@link #open} and {@link #create} return a file handle number; data,
+ *       seal and layout calls take it; {@link #release} ends it (and its seal).
+ *   <li><b>Names</b> are byte strings (one char per byte, {@link #NAME_CHARSET}); a name to
+ *       create must not be empty, ".", "..", contain '/' or NUL (EINVAL) or exceed 255 bytes
+ *       (ENAMETOOLONG).
+ *   <li><b>Stability.</b> These signatures are kept; new calls are added, none renamed.
+ * </ul>
  *
  * <h2>Theory of operation</h2>
  *
@@ -58,6 +80,11 @@ import org.slf4j.LoggerFactory;
 public final class SealFs implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SealFs.class);
 
+  /**
+   * The root directory's inode number. FUSE node ids are inode numbers, unchanged: the FUSE root
+   * node id (FUSE_ROOT_ID) is 1, and so is this.
+   */
+  public static final long ROOT_INO = Metadata.ROOT_INO;
   /** {@code utimens} value: set this time to now. */
   public static final long UTIME_NOW = (1L << 30) - 1;
   /** {@code utimens} value: leave this time unchanged. */
@@ -138,10 +165,6 @@ public final class SealFs implements AutoCloseable {
   private FsException stuck;
   /** The background committer. */
   private final Thread committer;
-  /** Private aliases of unlinked-but-open files: libfuse's hidden name to inode number. */
-  private final Map<String, Long> hidden = new HashMap<>();
-  /** The prefix of the names libfuse 2.9 gives unlinked-but-open files. */
-  static final String HIDDEN_PREFIX = ".fuse_hidden";
 
   private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
     this.device = device;
@@ -268,52 +291,33 @@ public final class SealFs implements AutoCloseable {
     return meta.get(Metadata.ROOT_INO);
   }
 
-  private Inode lookup(String path) {
-    if (path == null) {
-      throw FsException.of(Errno.ENOENT, "no path");
+  /** Returns the live inode {@code ino}; ENOENT if it is gone (inode numbers are never reused). */
+  private Inode inode(long ino) {
+    Inode i = meta.get(ino);
+    if (i == null) {
+      throw FsException.of(Errno.ENOENT, "inode " + ino + ": no such file or directory");
     }
-    Inode alias = hiddenAlias(path);
-    if (alias != null) {
-      return alias;
-    }
-    Inode cur = root();
-    int n = path.length();
-    int i = 0;
-    while (i < n) {
-      while (i < n && path.charAt(i) == '/') {
-        i++;
-      }
-      if (i >= n) {
-        break;
-      }
-      int j = path.indexOf('/', i);
-      if (j < 0) {
-        j = n;
-      }
-      String name = path.substring(i, j);
-      if (name.length() > NAME_MAX) {
-        throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
-      }
-      if (!cur.isDir()) {
-        throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
-      }
-      Long ino = cur.entries.get(name);
-      if (ino == null) {
-        throw FsException.of(Errno.ENOENT, path + ": no such file or directory");
-      }
-      cur = meta.get(ino);
-      i = j;
-    }
-    return cur;
+    return i;
   }
 
-  /** Returns the inode a libfuse hidden name stands for, or null if {@code path} is not one. */
-  private Inode hiddenAlias(String path) {
-    if (hidden.isEmpty() || !path.contains(HIDDEN_PREFIX)) {
-      return null;
+  /** Returns the directory {@code ino}; ENOTDIR if it is something else. */
+  private Inode dir(long ino) {
+    Inode d = inode(ino);
+    if (!d.isDir()) {
+      throw FsException.of(Errno.ENOTDIR, "inode " + ino + ": not a directory");
     }
-    Long ino = hidden.get(path.substring(path.lastIndexOf('/') + 1));
-    return ino == null ? null : meta.get(ino);
+    return d;
+  }
+
+  /** Checks a name that is to be created, removed or renamed: EINVAL, ENAMETOOLONG. */
+  static void checkName(String name) {
+    if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")
+        || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+      throw FsException.of(Errno.EINVAL, name + ": invalid name");
+    }
+    if (name.length() > NAME_MAX) {
+      throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
+    }
   }
 
   /**
@@ -324,27 +328,14 @@ public final class SealFs implements AutoCloseable {
    */
   private record Parent(Inode dir, String name) {}
 
-  private Parent parentOf(String path) {
-    if (path == null) {
-      throw FsException.of(Errno.ENOENT, "no path");
+  /** Returns the directory {@code parentIno} and the checked {@code name} in it. */
+  private Parent parent(long parentIno, String name) {
+    checkName(name);
+    Inode d = dir(parentIno);
+    if (d.nlink == 0) {
+      throw FsException.of(Errno.ENOENT, "inode " + parentIno + ": directory was removed");
     }
-    String p = path;
-    while (p.length() > 1 && p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
-    }
-    int slash = p.lastIndexOf('/');
-    String name = p.substring(slash + 1);
-    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-      throw FsException.of(Errno.EINVAL, path + ": invalid name");
-    }
-    if (name.length() > NAME_MAX) {
-      throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
-    }
-    Inode dir = lookup(slash <= 0 ? "/" : p.substring(0, slash));
-    if (!dir.isDir()) {
-      throw FsException.of(Errno.ENOTDIR, path + ": parent is not a directory");
-    }
-    return new Parent(dir, name);
+    return new Parent(d, name);
   }
 
   private Inode child(Parent p) {
@@ -388,9 +379,9 @@ public final class SealFs implements AutoCloseable {
     if (i.nlink > 0 || i.ino == Metadata.ROOT_INO) {
       return;
     }
-    if (i.isSealed() || i.openCount > 0) {
-      LOG.debug("inode {} is an orphan ({} holders, {} opens): blocks kept", i.ino,
-          i.holderCount(), i.openCount);
+    if (i.isSealed() || i.openCount > 0 || i.lookupCount > 0) {
+      LOG.debug("inode {} is an orphan ({} holders, {} opens, {} lookups): blocks kept", i.ino,
+          i.holderCount(), i.openCount, i.lookupCount);
       return;
     }
     freeInode(i);
@@ -606,9 +597,9 @@ public final class SealFs implements AutoCloseable {
         i.mtimeNs, i.ctimeNs);
   }
 
-  /** Returns the attributes of the inode at {@code path}. */
-  public synchronized Stat getattr(String path) {
-    return stat(lookup(path));
+  /** Returns the attributes of inode {@code ino}. */
+  public synchronized Stat getattr(long ino) {
+    return stat(inode(ino));
   }
 
   /** Returns the attributes of the inode open as {@code fh}. */
@@ -616,20 +607,74 @@ public final class SealFs implements AutoCloseable {
     return stat(handle(fh).inode);
   }
 
-  /** Returns the target of the symlink at {@code path} (and updates its atime, relatime). */
-  public synchronized String readlink(String path) {
-    Inode i = lookup(path);
+  /**
+   * Returns the inode number {@code name} names in directory {@code dirIno}, or 0 if it names
+   * nothing, without taking a lookup reference (for resolvers that address the inode for one
+   * call only). ENOTDIR if {@code dirIno} is not a directory, ENAMETOOLONG for a long name.
+   */
+  public synchronized long find(long dirIno, String name) {
+    if (name.length() > NAME_MAX) {
+      throw FsException.of(Errno.ENAMETOOLONG, "name longer than 255 bytes");
+    }
+    Inode d = dir(dirIno);
+    if (name.equals(".")) {
+      return d.ino;
+    }
+    if (name.equals("..")) {
+      return d.parent == 0 ? d.ino : d.parent;
+    }
+    Long ino = d.entries.get(name);
+    return ino == null ? 0 : ino;
+  }
+
+  /**
+   * FUSE LOOKUP: returns the attributes of what {@code name} names in directory
+   * {@code parentIno} and takes one kernel lookup reference on it (dropped by {@link #forget}).
+   * ENOENT if the name is not there.
+   */
+  public synchronized Stat lookup(long parentIno, String name) {
+    long ino = find(parentIno, name);
+    if (ino == 0) {
+      throw FsException.of(Errno.ENOENT, name + ": no such file or directory");
+    }
+    return stat(reference(inode(ino)));
+  }
+
+  /** Takes one kernel lookup reference on {@code i} and returns it. */
+  private Inode reference(Inode i) {
+    i.lookupCount++;
+    return i;
+  }
+
+  /**
+   * FUSE FORGET: drops {@code nlookup} kernel lookup references of inode {@code ino}; an inode
+   * with no name, reference or open handle left is freed. Unknown inodes are ignored.
+   */
+  public synchronized void forget(long ino, long nlookup) {
+    Inode i = meta.get(ino);
+    if (i == null || nlookup <= 0) {
+      return;
+    }
+    i.lookupCount = Math.max(0, i.lookupCount - nlookup);
+    if (!readOnly && !closed) {
+      maybeFreeInode(i);
+    }
+  }
+
+  /** Returns the target of symlink {@code ino} (and updates its atime, relatime). */
+  public synchronized String readlink(long ino) {
+    Inode i = inode(ino);
     if (!i.isSymlink()) {
-      throw FsException.of(Errno.EINVAL, path + ": not a symlink");
+      throw FsException.of(Errno.EINVAL, "inode " + ino + ": not a symlink");
     }
     touchAtime(i);
     return i.target;
   }
 
   /** Changes permission bits (and setuid/setgid/sticky). */
-  public synchronized void chmod(String path, int mode) {
+  public synchronized void chmod(long ino, int mode) {
     checkWritable();
-    Inode i = lookup(path);
+    Inode i = inode(ino);
     i.mode = (i.mode & Inode.S_IFMT) | (mode & 07777);
     i.ctimeNs = now();
     meta.markDirty(i);
@@ -639,9 +684,9 @@ public final class SealFs implements AutoCloseable {
    * Changes owner and/or group; -1 leaves one unchanged. A file (not a directory) whose owner or
    * group is set loses setuid, and setgid if group-executable ({@link Inode#killPrivileges}).
    */
-  public synchronized void chown(String path, int uid, int gid) {
+  public synchronized void chown(long ino, int uid, int gid) {
     checkWritable();
-    Inode i = lookup(path);
+    Inode i = inode(ino);
     if (uid != -1) {
       i.uid = uid;
     }
@@ -656,9 +701,9 @@ public final class SealFs implements AutoCloseable {
   }
 
   /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
-  public synchronized void utimens(String path, long atimeNs, long mtimeNs) {
+  public synchronized void utimens(long ino, long atimeNs, long mtimeNs) {
     checkWritable();
-    Inode i = lookup(path);
+    Inode i = inode(ino);
     long t = now();
     if (atimeNs != UTIME_OMIT) {
       i.atimeNs = atimeNs == UTIME_NOW ? t : atimeNs;
@@ -670,16 +715,34 @@ public final class SealFs implements AutoCloseable {
     meta.markDirty(i);
   }
 
-  /** Sets the size of the file at {@code path}, as root. */
-  public synchronized void truncate(String path, long size) {
-    truncate(path, size, Caller.ROOT);
-  }
-
-  /** Sets the size of the file at {@code path}; a non-root caller drops setuid/setgid. */
-  public synchronized void truncate(String path, long size, Caller caller) {
-    Inode i = lookup(path);
+  /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
+  public synchronized void truncate(long ino, long size, Caller caller) {
+    Inode i = inode(ino);
     setSize(i, size);
     dropPrivileges(i, caller);
+  }
+
+  /**
+   * FUSE SETATTR: applies {@code a}'s changes in the order size, owner, mode, times (each as
+   * the single-attribute call above would) and returns the new attributes. With {@code fh}
+   * not 0 the size change goes through that open handle (ftruncate).
+   */
+  public synchronized Stat setattr(long ino, long fh, SetAttr a, Caller caller) {
+    Inode i = fh != 0 ? handle(fh).inode : inode(ino);
+    if (a.size() >= 0) {
+      setSize(i, a.size());
+      dropPrivileges(i, caller);
+    }
+    if (a.uid() != -1 || a.gid() != -1) {
+      chown(i.ino, a.uid(), a.gid());
+    }
+    if (a.mode() != -1) {
+      chmod(i.ino, a.mode());
+    }
+    if (a.atimeNs() != UTIME_OMIT || a.mtimeNs() != UTIME_OMIT) {
+      utimens(i.ino, a.atimeNs(), a.mtimeNs());
+    }
+    return stat(i);
   }
 
   /** Sets the size of the file open as {@code fh}, as root. */
@@ -733,8 +796,12 @@ public final class SealFs implements AutoCloseable {
     return i;
   }
 
-  /** Creates a regular file, fifo, socket or device node. */
-  public synchronized void mknod(String path, int mode, long rdev, Caller caller) {
+  /**
+   * Creates a regular file, fifo, socket or device node {@code name} in directory
+   * {@code parentIno}; returns its attributes and takes one lookup reference (FUSE MKNOD).
+   */
+  public synchronized Stat mknod(long parentIno, String name, int mode, long rdev,
+      Caller caller) {
     int type = mode & Inode.S_IFMT;
     if (type == 0) {
       type = Inode.S_IFREG;
@@ -742,43 +809,41 @@ public final class SealFs implements AutoCloseable {
     if (type == Inode.S_IFDIR || type == Inode.S_IFLNK) {
       throw FsException.of(Errno.EINVAL, "mknod of a directory or symlink");
     }
-    createNode(parentOf(path), type | (mode & 07777), rdev, caller);
+    Inode i = createNode(parent(parentIno, name), type | (mode & 07777), rdev, caller);
+    return stat(reference(i));
   }
 
-  /** Creates a directory. */
-  public synchronized void mkdir(String path, int mode, Caller caller) {
-    createNode(parentOf(path), Inode.S_IFDIR | (mode & 07777), 0, caller);
+  /** Creates directory {@code name}; returns its attributes and takes one lookup reference. */
+  public synchronized Stat mkdir(long parentIno, String name, int mode, Caller caller) {
+    Inode i = createNode(parent(parentIno, name), Inode.S_IFDIR | (mode & 07777), 0, caller);
+    return stat(reference(i));
   }
 
-  /** Creates a symlink at {@code linkPath} pointing to {@code target}. */
-  public synchronized void symlink(String target, String linkPath, Caller caller) {
+  /**
+   * Creates symlink {@code name} pointing to {@code target}; returns its attributes and takes
+   * one lookup reference.
+   */
+  public synchronized Stat symlink(String target, long parentIno, String name, Caller caller) {
     if (target.length() >= PATH_MAX) {
       throw FsException.of(Errno.ENAMETOOLONG, "symlink target too long");
     }
-    Inode i = createNode(parentOf(linkPath), Inode.S_IFLNK | 0777, 0, caller);
+    Inode i = createNode(parent(parentIno, name), Inode.S_IFLNK | 0777, 0, caller);
     meta.setTarget(i, target);
     i.size = target.length();
     meta.markDirty(i);
+    return stat(reference(i));
   }
 
-  /** Removes a non-directory name. */
-  public synchronized void unlink(String path) {
+  /** Removes non-directory name {@code name} from directory {@code parentIno}. */
+  public synchronized void unlink(long parentIno, String name) {
     checkWritable();
-    String last = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
-    if (!hidden.isEmpty() && hidden.containsKey(last)) {
-      Inode i = meta.get(hidden.remove(last));
-      if (i != null) {
-        maybeFreeInode(i);
-      }
-      return;
-    }
-    Parent p = parentOf(path);
+    Parent p = parent(parentIno, name);
     Inode i = child(p);
     if (i == null) {
-      throw FsException.of(Errno.ENOENT, path + ": no such file");
+      throw FsException.of(Errno.ENOENT, name + ": no such file");
     }
     if (i.isDir()) {
-      throw FsException.of(Errno.EISDIR, path + ": is a directory");
+      throw FsException.of(Errno.EISDIR, name + ": is a directory");
     }
     long t = now();
     meta.removeEntry(p.dir, p.name);
@@ -793,45 +858,46 @@ public final class SealFs implements AutoCloseable {
     maybeFreeInode(i);
   }
 
-  /** Removes an empty directory. */
-  public synchronized void rmdir(String path) {
+  /** Removes empty directory {@code name} from directory {@code parentIno}. */
+  public synchronized void rmdir(long parentIno, String name) {
     checkWritable();
-    Parent p = parentOf(path);
+    Parent p = parent(parentIno, name);
     Inode i = child(p);
     if (i == null) {
-      throw FsException.of(Errno.ENOENT, path + ": no such directory");
+      throw FsException.of(Errno.ENOENT, name + ": no such directory");
     }
     if (!i.isDir()) {
-      throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
+      throw FsException.of(Errno.ENOTDIR, name + ": not a directory");
     }
     if (!i.entries.isEmpty()) {
-      throw FsException.of(Errno.ENOTEMPTY, path + ": directory not empty");
+      throw FsException.of(Errno.ENOTEMPTY, name + ": directory not empty");
     }
     long t = now();
     meta.removeEntry(p.dir, p.name);
     p.dir.nlink--;
     touchDir(p.dir, t);
-    i.nlink = 0;
-    meta.markDirty(i);
-    freeInode(i);
+    removeDir(i);
   }
 
-  /** Renames {@code from} to {@code to}, replacing {@code to} under POSIX rules. */
-  public synchronized void rename(String from, String to) {
+  /** Takes an emptied directory out of the tree; it is freed once no reference is left. */
+  private void removeDir(Inode d) {
+    d.nlink = 0;
+    meta.markDirty(d);
+    maybeFreeInode(d);
+  }
+
+  /**
+   * Renames {@code name} in {@code parentIno} to {@code newName} in {@code newParentIno},
+   * replacing the target under POSIX rules.
+   */
+  public synchronized void rename(long parentIno, String name, long newParentIno,
+      String newName) {
     checkWritable();
-    Parent src = parentOf(from);
-    Parent dst = parentOf(to);
+    Parent src = parent(parentIno, name);
+    Parent dst = parent(newParentIno, newName);
     Inode s = child(src);
     if (s == null) {
-      throw FsException.of(Errno.ENOENT, from + ": no such file or directory");
-    }
-    if (dst.name.startsWith(HIDDEN_PREFIX) && !s.isDir() && child(dst) == null) {
-      long t = now();
-      meta.removeEntry(src.dir, src.name);
-      touchDir(src.dir, t);
-      hidden.put(dst.name, s.ino);
-      dropLink(s, t);
-      return;
+      throw FsException.of(Errno.ENOENT, name + ": no such file or directory");
     }
     Inode d = child(dst);
     if (d == s) {
@@ -849,13 +915,13 @@ public final class SealFs implements AutoCloseable {
     }
     if (d != null) {
       if (s.isDir() && !d.isDir()) {
-        throw FsException.of(Errno.ENOTDIR, to + ": not a directory");
+        throw FsException.of(Errno.ENOTDIR, newName + ": not a directory");
       }
       if (!s.isDir() && d.isDir()) {
-        throw FsException.of(Errno.EISDIR, to + ": is a directory");
+        throw FsException.of(Errno.EISDIR, newName + ": is a directory");
       }
       if (d.isDir() && !d.entries.isEmpty()) {
-        throw FsException.of(Errno.ENOTEMPTY, to + ": directory not empty");
+        throw FsException.of(Errno.ENOTEMPTY, newName + ": directory not empty");
       }
     }
     long t = now();
@@ -863,9 +929,7 @@ public final class SealFs implements AutoCloseable {
       meta.removeEntry(dst.dir, dst.name);
       if (d.isDir()) {
         dst.dir.nlink--;
-        d.nlink = 0;
-        meta.markDirty(d);
-        freeInode(d);
+        removeDir(d);
       } else {
         dropLink(d, t);
       }
@@ -882,16 +946,22 @@ public final class SealFs implements AutoCloseable {
     meta.markDirty(s);
   }
 
-  /** Creates a hard link {@code to} of the existing {@code from}. */
-  public synchronized void link(String from, String to) {
+  /**
+   * Creates hard link {@code newName} in {@code newParentIno} to inode {@code ino}; returns its
+   * attributes and takes one lookup reference.
+   */
+  public synchronized Stat link(long ino, long newParentIno, String newName) {
     checkWritable();
-    Inode i = lookup(from);
+    Inode i = inode(ino);
     if (i.isDir()) {
-      throw FsException.of(Errno.EPERM, from + ": hard link to a directory");
+      throw FsException.of(Errno.EPERM, "inode " + ino + ": hard link to a directory");
     }
-    Parent p = parentOf(to);
+    Parent p = parent(newParentIno, newName);
     if (child(p) != null) {
-      throw FsException.of(Errno.EEXIST, to + ": file exists");
+      throw FsException.of(Errno.EEXIST, newName + ": file exists");
+    }
+    if (i.nlink == 0) {
+      throw FsException.of(Errno.ENOENT, "inode " + ino + ": has no name left");
     }
     long t = now();
     meta.addEntry(p.dir, p.name, i);
@@ -899,13 +969,14 @@ public final class SealFs implements AutoCloseable {
     i.ctimeNs = t;
     meta.markDirty(i);
     touchDir(p.dir, t);
+    return stat(reference(i));
   }
 
-  /** Lists a directory, including "." and "..". */
-  public synchronized List<DirEntry> readdir(String path) {
-    Inode d = lookup(path);
+  /** Lists directory {@code ino}, including "." and "..". */
+  public synchronized List<DirEntry> readdir(long ino) {
+    Inode d = inode(ino);
     if (!d.isDir()) {
-      throw FsException.of(Errno.ENOTDIR, path + ": not a directory");
+      throw FsException.of(Errno.ENOTDIR, "inode " + ino + ": not a directory");
     }
     List<DirEntry> out = new ArrayList<>(d.entries.size() + 2);
     out.add(new DirEntry(".", d.ino, d.mode));
@@ -971,11 +1042,11 @@ public final class SealFs implements AutoCloseable {
     return of.fh;
   }
 
-  /** Opens an existing file with open(2) {@code flags}; returns the new file handle. */
-  public synchronized long open(String path, int flags, Caller caller) {
-    Inode i = lookup(path);
+  /** Opens inode {@code ino} with open(2) {@code flags}; returns the new file handle. */
+  public synchronized long open(long ino, int flags, Caller caller) {
+    Inode i = inode(ino);
     if (i.isDir() && (flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
-      throw FsException.of(Errno.EISDIR, path + ": is a directory");
+      throw FsException.of(Errno.EISDIR, "inode " + ino + ": is a directory");
     }
     if ((flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
       checkWritable();
@@ -983,19 +1054,27 @@ public final class SealFs implements AutoCloseable {
     return openHandle(i, flags, caller);
   }
 
-  /** Creates (or opens, if it exists) and opens a regular file; returns the new file handle. */
-  public synchronized long create(String path, int mode, int flags, Caller caller) {
-    Parent p = parentOf(path);
-    Inode existing = child(p);
-    if (existing != null) {
+  /**
+   * FUSE CREATE: creates regular file {@code name} in {@code parentIno} (or opens it, if it
+   * exists and {@code flags} has no O_EXCL) and opens it; returns its attributes and the new
+   * handle, and takes one lookup reference.
+   */
+  public synchronized Created create(long parentIno, String name, int mode, int flags,
+      Caller caller) {
+    Parent p = parent(parentIno, name);
+    Inode i = child(p);
+    long fh;
+    if (i != null) {
       if ((flags & OpenFile.O_EXCL) != 0) {
-        throw FsException.of(Errno.EEXIST, path + ": file exists");
+        throw FsException.of(Errno.EEXIST, name + ": file exists");
       }
-      return open(path, flags, caller);
+      fh = open(i.ino, flags, caller);
+    } else {
+      int type = mode & Inode.S_IFMT;
+      i = createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
+      fh = openHandle(i, flags, caller);
     }
-    int type = mode & Inode.S_IFMT;
-    Inode i = createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
-    return openHandle(i, flags, caller);
+    return new Created(stat(reference(i)), fh);
   }
 
   /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
@@ -1118,9 +1197,9 @@ public final class SealFs implements AutoCloseable {
     sync();
   }
 
-  /** Makes the directory's entries durable. */
-  public synchronized void fsyncdir(String path) {
-    lookup(path);
+  /** Makes directory {@code ino}'s entries durable. */
+  public synchronized void fsyncdir(long ino) {
+    inode(ino);
     sync();
   }
 
@@ -1321,8 +1400,8 @@ public final class SealFs implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
 
   /** Sets an extended attribute; {@code flags} are XATTR_CREATE=1 / XATTR_REPLACE=2. */
-  public synchronized void setxattr(String path, String name, byte[] value, int flags) {
-    Inode i = lookup(path);
+  public synchronized void setxattr(long ino, String name, byte[] value, int flags) {
+    Inode i = inode(ino);
     if (!name.startsWith("user.")) {
       throw FsException.of(Errno.EOPNOTSUPP, name + ": only user.* attributes are supported");
     }
@@ -1354,8 +1433,8 @@ public final class SealFs implements AutoCloseable {
   }
 
   /** Returns an extended attribute's value (including sealfs' virtual ones). */
-  public synchronized byte[] getxattr(String path, String name) {
-    Inode i = lookup(path);
+  public synchronized byte[] getxattr(long ino, String name) {
+    Inode i = inode(ino);
     if (VIRTUAL_XATTRS.contains(name)) {
       return virtualXattr(i, name).getBytes(StandardCharsets.UTF_8);
     }
@@ -1367,14 +1446,14 @@ public final class SealFs implements AutoCloseable {
   }
 
   /** Lists extended attribute names (virtual ones are not listed). */
-  public synchronized List<String> listxattr(String path) {
-    Inode i = lookup(path);
+  public synchronized List<String> listxattr(long ino) {
+    Inode i = inode(ino);
     return i.xattrs == null ? List.of() : new ArrayList<>(i.xattrs.keySet());
   }
 
   /** Removes an extended attribute. */
-  public synchronized void removexattr(String path, String name) {
-    Inode i = lookup(path);
+  public synchronized void removexattr(long ino, String name) {
+    Inode i = inode(ino);
     if (VIRTUAL_XATTRS.contains(name)) {
       throw FsException.of(Errno.EPERM, name + " is read-only");
     }

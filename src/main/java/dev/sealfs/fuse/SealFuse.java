@@ -5,6 +5,7 @@ import dev.sealfs.core.Caller;
 import dev.sealfs.core.DirEntry;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
+import dev.sealfs.core.PathFs;
 import dev.sealfs.core.SealFs;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
@@ -36,12 +37,14 @@ import ru.serce.jnrfuse.struct.Timespec;
  * operations on unlinked-but-open files arrive with a null path and their file handle, and
  * {@code utimens} receives UTIME_NOW / UTIME_OMIT.
  *
+ * <p>Paths are resolved to inode numbers by {@link PathFs}; the core is addressed by inode.
+ *
  * <p>Unlinked-but-open files: the mount does not use {@code hard_remove}, so libfuse renames such
  * a file to {@code .fuse_hiddenNNN} instead of unlinking it, and unlinks that name at release.
- * The core treats that rename as the unlink it stands for (the name disappears from the
- * directory, the link count drops, the inode becomes an orphan) and keeps the hidden name only
- * as a private alias, so {@code fstat} on the open file works (the kernel sends it without a
- * file handle, by path) while the directory never shows the hidden name.
+ * {@link HiddenNames} treats that rename as the unlink it stands for (the name disappears from
+ * the directory, the link count drops, the inode becomes an orphan) and keeps the hidden name
+ * only as a private alias, so {@code fstat} on the open file works (the kernel sends it without
+ * a file handle, by path) while the directory never shows the hidden name.
  *
  * <p>Names are bytes: every string from libfuse passes {@link NativeStrings#in} and names going
  * out (readdir, readlink, listxattr) are encoded with {@link SealFs#NAME_CHARSET}.
@@ -71,8 +74,10 @@ public final class SealFuse extends FuseStubFS {
   /** uid_t/gid_t (unsigned 32 bit) value meaning "leave unchanged". */
   private static final long ID_UNCHANGED = 0xFFFFFFFFL;
 
-  /** The filesystem all calls go to. */
-  private final SealFs fs;
+  /** The path view of the filesystem all calls go to (it knows the hidden names). */
+  private final PathFs fs;
+  /** libfuse's {@code .fuse_hidden} names of unlinked-but-open files. */
+  private final HiddenNames hidden;
   /** The current request's caller, read from libfuse's context only when the core asks. */
   private final Supplier<Caller> contextCaller = this::caller;
   /** Offers the kernel FUSE_HANDLE_KILLPRIV_V2 in the INIT reply (see {@link KillPrivV2}). */
@@ -88,7 +93,8 @@ public final class SealFuse extends FuseStubFS {
    * as it is (the kernel then asks GETXATTR security.capability before every write).
    */
   public SealFuse(SealFs fs, boolean killPrivV2) {
-    this.fs = fs;
+    this.hidden = new HiddenNames(fs);
+    this.fs = hidden.paths();
     this.killPrivV2 = killPrivV2 ? new KillPrivV2() : null;
     setOperationFlags(fuseOperations, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
     if (!NativeStrings.BYTE_STRINGS) {
@@ -325,7 +331,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int unlink(String path) {
     try {
-      fs.unlink(need(path));
+      hidden.unlink(need(path));
       return 0;
     } catch (FsException e) {
       return errno("unlink", path, e);
@@ -361,7 +367,7 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int rename(String from, String to) {
     try {
-      fs.rename(need(from), need(to));
+      hidden.rename(need(from), need(to));
       return 0;
     } catch (FsException e) {
       return errno("rename", from, e);
@@ -601,7 +607,7 @@ public final class SealFuse extends FuseStubFS {
     try {
       ByteBuffer buf = SealIoctl.known(cmd) && data != null
           ? direct(data, IoctlCodec.argSizeBytes(cmd)) : null;
-      return SealIoctl.serve(fs, fi.fh.get(), cmd, (flags & FUSE_IOCTL_DIR) != 0, buf,
+      return SealIoctl.serve(fs.core(), fi.fh.get(), cmd, (flags & FUSE_IOCTL_DIR) != 0, buf,
           caller());
     } catch (FsException e) {
       return errno("ioctl", path, e);

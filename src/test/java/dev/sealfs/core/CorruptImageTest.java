@@ -28,7 +28,7 @@ class CorruptImageTest {
   private Path pristine() {
     Path img = dir.resolve("base.img");
     Mkfs.run(img, 8L << 20, 1024, true, false);
-    SealFs fs = SealFs.open(img, false);
+    PathFs fs = PathFs.open(img, false);
     for (int d = 0; d < 5; d++) {
       fs.mkdir("/d" + d, 0755, ME);
       for (int f = 0; f < 8; f++) {
@@ -39,7 +39,7 @@ class CorruptImageTest {
       }
     }
     fs.close();
-    fs = SealFs.open(img, false);
+    fs = PathFs.open(img, false);
     for (int d = 0; d < 5; d++) {
       fs.rename("/d" + d + "/f1", "/d" + d + "/g1");
       fs.unlink("/d" + d + "/f2");
@@ -73,7 +73,7 @@ class CorruptImageTest {
       Files.write(img, all);
       String label = "round " + round;
       boolean ok = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
-        try (SealFs fs = SealFs.open(img, false)) {
+        try (PathFs fs = PathFs.open(img, false)) {
           fs.readdir("/");
           return true;
         } catch (FsException e) {

@@ -34,7 +34,7 @@ class SealFsRandomTest {
     Random rnd = new Random(seed);
     byte[][] model = new byte[FILES][0];
     byte[][] durable = new byte[FILES][0];
-    SealFs fs = SealFs.open(img, false);
+    PathFs fs = PathFs.open(img, false);
     long[] fh = new long[FILES];
     for (int f = 0; f < FILES; f++) {
       fh[f] = fs.create("/f" + f, 0644, 2, ME);
@@ -97,7 +97,7 @@ class SealFsRandomTest {
         } else if (kind < 93) {
           op = "remount";
           fs.close();
-          fs = SealFs.open(img, false);
+          fs = PathFs.open(img, false);
           for (int g = 0; g < FILES; g++) {
             fh[g] = fs.open("/f" + g, 2, ME);
           }
@@ -112,7 +112,7 @@ class SealFsRandomTest {
             durable[g] = model[g].clone();
           }
           fs.crashForTest();
-          fs = SealFs.open(img, false);
+          fs = PathFs.open(img, false);
           for (int g = 0; g < FILES; g++) {
             fh[g] = fs.open("/f" + g, 2, ME);
             model[g] = durable[g].clone();
@@ -132,7 +132,7 @@ class SealFsRandomTest {
         out::toString);
   }
 
-  private static void check(SealFs fs, long fh, byte[] want, String where) {
+  private static void check(PathFs fs, long fh, byte[] want, String where) {
     assertEquals(want.length, fs.fgetattr(fh).size(), where + ": size");
     ByteBuffer b = ByteBuffer.allocate(want.length + 10);
     int n = fs.read(fh, b, 0);

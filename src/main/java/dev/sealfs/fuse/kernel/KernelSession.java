@@ -48,7 +48,7 @@ public final class KernelSession {
 
   /** Creates a session serving {@code core} at {@code mountpoint}; not yet mounted. */
   public KernelSession(SealFs core, Path mountpoint, KernelMount spec, boolean debug) {
-    this.fs = new PathBridge(core);
+    this.fs = new CoreNodeFs(core);
     this.mountpoint = Libc.cString(mountpoint.toString().getBytes(jnuCharset()));
     this.spec = spec;
     this.init = new Init(spec.killPrivV2());

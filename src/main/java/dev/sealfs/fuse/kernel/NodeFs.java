@@ -18,6 +18,10 @@ interface NodeFs {
 
   /** The root directory's node id (FUSE_ROOT_ID). */
   long ROOT = 1;
+  /** lseek whence SEEK_DATA. */
+  int SEEK_DATA = 3;
+  /** lseek whence SEEK_HOLE. */
+  int SEEK_HOLE = 4;
 
   /** A name resolved to a node: the node id the kernel will use and the inode's attributes. */
   record Entry(long nodeId, Stat stat) {}
@@ -26,7 +30,7 @@ interface NodeFs {
   record Created(Entry entry, long fh) {}
 
   /** The fields of one SETATTR, valid or not ({@code valid} holds FATTR_* bits). */
-  record SetAttr(int valid, long fh, long size, long atimeNs, long mtimeNs, int mode, int uid,
+  record SetAttrIn(int valid, long fh, long size, long atimeNs, long mtimeNs, int mode, int uid,
       int gid) {}
 
   /** The core behind this view (for the seal ioctls, which are addressed by file handle). */
@@ -42,7 +46,7 @@ interface NodeFs {
   Stat getattr(long nodeId, long fh);
 
   /** Applies a SETATTR and returns the new attributes. */
-  Stat setattr(long nodeId, SetAttr a, Caller caller);
+  Stat setattr(long nodeId, SetAttrIn a, Caller caller);
 
   /** Returns a symlink's target. */
   String readlink(long nodeId);
@@ -91,7 +95,8 @@ interface NodeFs {
 
   /**
    * lseek(2) with SEEK_DATA (3) or SEEK_HOLE (4): the next data or hole byte at or after
-   * {@code offset}, unwritten extents counting as holes; ENXIO past the end.
+   * {@code offset}, unwritten extents counting as holes; -1 for ENXIO (at or past the end, or
+   * no data after {@code offset}).
    */
   long seekDataHole(long fh, long offset, int whence);
 

@@ -179,7 +179,7 @@ final class Ops {
 
   private int setattr(Request r, Reply out) {
     r.need(FuseAbi.SETATTR_IN_SIZE);
-    NodeFs.SetAttr a = new NodeFs.SetAttr(r.u32(FuseAbi.SETATTR_IN_VALID),
+    NodeFs.SetAttrIn a = new NodeFs.SetAttrIn(r.u32(FuseAbi.SETATTR_IN_VALID),
         r.u64(FuseAbi.SETATTR_IN_FH), r.u64(FuseAbi.SETATTR_IN_SIZE_BYTES),
         timeNs(r.u64(FuseAbi.SETATTR_IN_ATIME), r.u32(FuseAbi.SETATTR_IN_ATIMENSEC)),
         timeNs(r.u64(FuseAbi.SETATTR_IN_MTIME), r.u32(FuseAbi.SETATTR_IN_MTIMENSEC)),
@@ -340,7 +340,7 @@ final class Ops {
   private int lseek(Request r, Reply out) {
     r.need(FuseAbi.LSEEK_IN_SIZE);
     int whence = r.u32(FuseAbi.LSEEK_IN_WHENCE);
-    if (whence != PathBridge.SeekData.SEEK_DATA && whence != PathBridge.SeekData.SEEK_HOLE) {
+    if (whence != NodeFs.SEEK_DATA && whence != NodeFs.SEEK_HOLE) {
       return -Errno.EINVAL.code; // SEEK_SET/CUR/END never reach the filesystem
     }
     long at = fs.seekDataHole(r.u64(FuseAbi.LSEEK_IN_FH), r.u64(FuseAbi.LSEEK_IN_OFFSET), whence);

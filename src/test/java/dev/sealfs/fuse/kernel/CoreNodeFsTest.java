@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The node table of {@link PathBridge} over a real image: counts, renames, unlinks, seeks. */
-final class PathBridgeTest {
+/** The node table of {@link CoreNodeFs} over a real image: counts, renames, unlinks, seeks. */
+final class CoreNodeFsTest {
 
   private static final Caller ME = Caller.ROOT;
   private static final int O_RDWR = 2;
@@ -34,19 +34,25 @@ final class PathBridgeTest {
     assertEquals(b.length, fs.write(fh, ByteBuffer.wrap(b), off, () -> ME));
   }
 
-  /** A lookup of the same name gives the same node; forgetting all lookups drops it. */
+  /** Node ids are inode numbers; an unlinked inode lives until the kernel forgets it. */
   @Test
   void lookupCountsAndForget() {
     try (SealFs core = newFs()) {
-      PathBridge fs = new PathBridge(core);
-      NodeFs.Entry d = fs.mkdir(NodeFs.ROOT, "d", 0755, ME);
-      assertEquals(d.nodeId(), fs.lookup(NodeFs.ROOT, "d").nodeId());
-      fs.forget(d.nodeId(), 1);
-      assertEquals(d.stat().ino(), fs.getattr(d.nodeId(), -1).ino());
-      fs.forget(d.nodeId(), 1);
+      CoreNodeFs fs = new CoreNodeFs(core);
+      NodeFs.Entry f = fs.mknod(NodeFs.ROOT, "f", S_IFREG | 0644, 0, ME);
+      assertEquals(f.stat().ino(), f.nodeId());
+      assertEquals(f.nodeId(), fs.lookup(NodeFs.ROOT, "f").nodeId());
+      NodeFs.Entry l = fs.link(f.nodeId(), NodeFs.ROOT, "g");
+      assertEquals(f.nodeId(), l.nodeId(), "a hard link is the same node");
+      fs.unlink(NodeFs.ROOT, "f");
+      fs.unlink(NodeFs.ROOT, "g");
+      fs.forget(f.nodeId(), 2);
+      assertEquals(0, fs.getattr(f.nodeId(), -1).nlink(), "one lookup still holds the inode");
+      fs.forget(f.nodeId(), 1);
       assertEquals(Errno.ENOENT, assertThrows(FsException.class,
-          () -> fs.getattr(d.nodeId(), -1)).errno());
-      assertNotEquals(d.nodeId(), fs.lookup(NodeFs.ROOT, "d").nodeId(), "node ids are not reused");
+          () -> fs.getattr(f.nodeId(), -1)).errno());
+      NodeFs.Entry again = fs.mknod(NodeFs.ROOT, "f", S_IFREG | 0644, 0, ME);
+      assertNotEquals(f.nodeId(), again.nodeId(), "node ids are not reused");
     }
   }
 
@@ -54,7 +60,7 @@ final class PathBridgeTest {
   @Test
   void renameMovesChildrenAndDetachesTheVictim() {
     try (SealFs core = newFs()) {
-      PathBridge fs = new PathBridge(core);
+      CoreNodeFs fs = new CoreNodeFs(core);
       NodeFs.Entry a = fs.mkdir(NodeFs.ROOT, "a", 0755, ME);
       NodeFs.Created f = fs.create(a.nodeId(), "f", S_IFREG | 0644, O_RDWR, ME);
       write(fs, f.fh(), new byte[] {1, 2, 3}, 0);
@@ -76,7 +82,7 @@ final class PathBridgeTest {
   @Test
   void unlinkedButOpen() {
     try (SealFs core = newFs()) {
-      PathBridge fs = new PathBridge(core);
+      CoreNodeFs fs = new CoreNodeFs(core);
       NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
       write(fs, f.fh(), new byte[10], 0);
       fs.unlink(NodeFs.ROOT, "f");
@@ -90,13 +96,13 @@ final class PathBridgeTest {
   @Test
   void seekDataAndHole() {
     try (SealFs core = newFs()) {
-      PathBridge fs = new PathBridge(core);
+      CoreNodeFs fs = new CoreNodeFs(core);
       NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
       write(fs, f.fh(), new byte[4096], 8192);
-      fs.setattr(f.entry().nodeId(), new NodeFs.SetAttr(FuseAbi.FATTR_SIZE | FuseAbi.FATTR_FH,
+      fs.setattr(f.entry().nodeId(), new NodeFs.SetAttrIn(FuseAbi.FATTR_SIZE | FuseAbi.FATTR_FH,
           f.fh(), 65536, 0, 0, 0, 0, 0), ME);
-      int data = PathBridge.SeekData.SEEK_DATA;
-      int hole = PathBridge.SeekData.SEEK_HOLE;
+      int data = NodeFs.SEEK_DATA;
+      int hole = NodeFs.SEEK_HOLE;
       assertEquals(8192, fs.seekDataHole(f.fh(), 0, data));
       assertEquals(0, fs.seekDataHole(f.fh(), 0, hole));
       assertEquals(12288, fs.seekDataHole(f.fh(), 8192, hole));
@@ -110,7 +116,7 @@ final class PathBridgeTest {
   @Test
   void copyRangeRefusesSealedDestination() {
     try (SealFs core = newFs()) {
-      PathBridge fs = new PathBridge(core);
+      CoreNodeFs fs = new CoreNodeFs(core);
       NodeFs.Created src = fs.create(NodeFs.ROOT, "s", S_IFREG | 0644, O_RDWR, ME);
       NodeFs.Created dst = fs.create(NodeFs.ROOT, "d", S_IFREG | 0644, O_RDWR, ME);
       byte[] pat = new byte[10000];
