@@ -53,6 +53,13 @@ public final class KernelSession {
     this.spec = spec;
     this.init = new Init(spec.killPrivV2());
     this.ops = new Ops(fs, init, debug);
+    if (debug) {
+      // -d: the per-request lines are INFO; show them even when the log level is WARN.
+      org.slf4j.Logger l = LoggerFactory.getLogger(KernelSession.class.getPackageName());
+      if (l instanceof ch.qos.logback.classic.Logger) {
+        ((ch.qos.logback.classic.Logger) l).setLevel(ch.qos.logback.classic.Level.INFO);
+      }
+    }
   }
 
   /** The charset the JVM encodes file names with. */
