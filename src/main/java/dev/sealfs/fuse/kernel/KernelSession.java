@@ -85,13 +85,15 @@ public final class KernelSession {
     List<Integer> fds = new ArrayList<>();
     fds.add(fd0);
     List<Thread> threads = new ArrayList<>();
-    CacheInvalidator cache = new CacheInvalidator(fd0);
+    CacheInvalidator cache = spec.keepCache() ? new CacheInvalidator(fd0) : null;
     Ops ops = new Ops(fs, init, debug, cache);
     try {
       mount(c, fd0);
-      Thread notifier = new Thread(cache, "sealfs-fuse-notify");
-      notifier.setDaemon(true);
-      notifier.start();
+      if (cache != null) {
+        Thread notifier = new Thread(cache, "sealfs-fuse-notify");
+        notifier.setDaemon(true);
+        notifier.start();
+      }
       Worker first = new Worker(fd0, ops);
       while (!init.done()) {
         if (!first.serveOne()) {
@@ -120,7 +122,9 @@ public final class KernelSession {
       Thread.currentThread().interrupt();
       return 1;
     } finally {
-      cache.stop();
+      if (cache != null) {
+        cache.stop();
+      }
       for (int fd : fds) {
         c.close(fd);
       }
