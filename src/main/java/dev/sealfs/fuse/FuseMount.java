@@ -119,19 +119,25 @@ public final class FuseMount implements AutoCloseable {
   static final String BINDING = "binding=";
   /** Our own option: worker threads of the native binding. */
   static final String THREADS = "threads=";
-  /** The binding used when -o binding= is not given. */
-  public static final String DEFAULT_BINDING = "jnr-fuse";
+  /**
+   * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one when
+   * root mounts (it mounts with mount(2)); jnr-fuse for a user, whose mount goes through
+   * fusermount3, which only libfuse speaks to so far.
+   */
+  public static String defaultBinding() {
+    return runningAsRoot() ? "native" : "jnr-fuse";
+  }
 
   /** The environment variable naming the binding used when -o binding= is not given. */
   public static final String BINDING_ENV = "SEALFS_BINDING";
 
   /**
    * Returns the binding the options choose (the last binding= wins; without one, $SEALFS_BINDING
-   * or {@link #DEFAULT_BINDING}); EINVAL if unknown.
+   * or {@link #defaultBinding}); EINVAL if unknown.
    */
   public static String binding(List<String> userOptions) {
     String env = System.getenv(BINDING_ENV);
-    String b = env == null || env.isEmpty() ? DEFAULT_BINDING : env;
+    String b = env == null || env.isEmpty() ? defaultBinding() : env;
     for (String o : userOptions) {
       if (o.startsWith(BINDING)) {
         b = o.substring(BINDING.length());
