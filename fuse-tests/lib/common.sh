@@ -26,6 +26,13 @@ SEALFS_MNT=${SEALFS_MNT:-$CASE_DIR/mnt}
 export FUSE_TESTS SEALFS CASE_DIR SEALFS_IMG SEALFS_MNT
 mkdir -p "$SEALFS_MNT"
 
+# The FUSE binding of every mount the case makes (`sealfs mount` reads SEALFS_BINDING): unless
+# the run chose one, what `sealfs mount` picks by itself, native for root and jnr-fuse for users.
+if [[ -z ${SEALFS_BINDING:-} ]]; then
+  if [[ $(id -u) -eq 0 ]]; then SEALFS_BINDING=native; else SEALFS_BINDING=jnr-fuse; fi
+fi
+export SEALFS_BINDING
+
 # The python used by the cases: the system one, so it also works as an unprivileged user.
 if [[ -z ${PYTHON:-} ]]; then
   if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
