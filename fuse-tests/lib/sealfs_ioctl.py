@@ -19,10 +19,17 @@ IOC_SEAL = 0xC0407301
 IOC_UNSEAL = 0x00007302
 IOC_STATUS = 0x80407303
 IOC_LAYOUT = 0xD0007304
+IOC_BREAK = 0x40087305
 
 SEAL_STRICT = 0
 SEAL_PREPARE = 1
 SEAL_ASIS = 2
+SEAL_BREAKABLE = 4
+
+STATUS_BREAKING = 1
+STATUS_REVOKED = 2
+
+BREAK_FORCE = 1
 
 LAYOUT_LAST = 1
 LAYOUT_SEALED = 2
@@ -40,8 +47,11 @@ XATTR_DEVICE = "user.sealfs.device"
 
 # struct sealfs_seal: flags, offset, length, generation, holders, reserved[3]
 _SEAL = struct.Struct("<8Q")
-# struct sealfs_status: sealed, held_by_me, holders, generation, size, block_size, reserved[3]
+# struct sealfs_status: sealed, held_by_me, holders, generation, size, block_size, state,
+# break_deadline_ms, reserved
 _STATUS = struct.Struct("<2I7Q")
+# the SEALFS_IOC_BREAK argument: u64 flags
+_BREAK = struct.Struct("<Q")
 # struct sealfs_layout header: start, generation, next, count, flags, block_size, size, reserved[2]
 _LAYOUT_HDR = struct.Struct("<3Q2I4Q")
 # struct sealfs_extent: logical, physical, length, flags, reserved
@@ -74,10 +84,30 @@ def unseal(fd):
 
 
 def status(fd):
-    """SEALFS_IOC_STATUS; returns a dict with sealed, held_by_me, holders, generation, size, block_size."""
+    """SEALFS_IOC_STATUS; returns a dict with sealed, held_by_me, holders, generation, size,
+    block_size, state and break_deadline_ms."""
     f = _STATUS.unpack(_ioctl(fd, IOC_STATUS, bytes(_STATUS.size)))
     return {"sealed": f[0], "held_by_me": f[1], "holders": f[2], "generation": f[3],
-            "size": f[4], "block_size": f[5]}
+            "size": f[4], "block_size": f[5], "state": f[6], "break_deadline_ms": f[7]}
+
+
+def seal_range(fd, offset, length, flags=0):
+    """SEALFS_IOC_SEAL of bytes [offset, offset + length) (SPEC 9); returns (generation, holders)."""
+    return seal(fd, flags, offset, length)
+
+
+def break_seals(fd, flags=0):
+    """SEALFS_IOC_BREAK (SPEC 12): 0 waits until the breakable seals are gone, BREAK_FORCE
+    revokes every seal (root only)."""
+    fcntl.ioctl(fd, IOC_BREAK, _BREAK.pack(flags))
+
+
+def poll_pri(fd, timeout_s):
+    """True if fd reports POLLPRI (a break of its seal began, SPEC 10) within timeout_s."""
+    import select
+    p = select.poll()
+    p.register(fd, select.POLLPRI)
+    return any(ev & select.POLLPRI for _, ev in p.poll(int(timeout_s * 1000)))
 
 
 def layout_page(fd, start=0):
@@ -160,9 +190,14 @@ def open_and_seal(path, flags=0):
 
 def _print_abi():
     for name, value in (("SEALFS_IOC_SEAL", IOC_SEAL), ("SEALFS_IOC_UNSEAL", IOC_UNSEAL),
-                        ("SEALFS_IOC_STATUS", IOC_STATUS), ("SEALFS_IOC_LAYOUT", IOC_LAYOUT)):
+                        ("SEALFS_IOC_STATUS", IOC_STATUS), ("SEALFS_IOC_LAYOUT", IOC_LAYOUT),
+                        ("SEALFS_IOC_BREAK", IOC_BREAK)):
         print("%s=0x%08x" % (name, value))
     for name, value in (("SEALFS_SEAL_PREPARE", SEAL_PREPARE), ("SEALFS_SEAL_ASIS", SEAL_ASIS),
+                        ("SEALFS_SEAL_BREAKABLE", SEAL_BREAKABLE),
+                        ("SEALFS_STATUS_BREAKING", STATUS_BREAKING),
+                        ("SEALFS_STATUS_REVOKED", STATUS_REVOKED),
+                        ("SEALFS_BREAK_FORCE", BREAK_FORCE),
                         ("SEALFS_LAYOUT_LAST", LAYOUT_LAST),
                         ("SEALFS_LAYOUT_SEALED", LAYOUT_SEALED),
                         ("SEALFS_EXTENT_UNWRITTEN", EXTENT_UNWRITTEN),
@@ -172,6 +207,7 @@ def _print_abi():
     print("sizeof_status=%d" % _STATUS.size)
     print("sizeof_extent=%d" % _EXTENT.size)
     print("sizeof_layout=%d" % LAYOUT_SIZE)
+    print("sizeof_break=%d" % _BREAK.size)
     print("max_extents=%d" % MAX_EXTENTS)
 
 
@@ -229,6 +265,7 @@ def main(argv):
 
     abi | seal FD|PATH [strict|prepare|asis] | unseal FD | status FD|PATH | layout FD|PATH
     | hold PATH MODE READY_FILE TIMEOUT_S
+    | seal-range FD|PATH OFFSET LENGTH [MODE] [breakable] | break FD|PATH [force]
     """
     import sys
     if not argv:
@@ -249,7 +286,17 @@ def main(argv):
             st = status(fd)
             print(" ".join("%s=%d" % (k, st[k]) for k in
                            ("sealed", "held_by_me", "holders", "generation", "size",
-                            "block_size")))
+                            "block_size", "state", "break_deadline_ms")))
+        elif cmd == "seal-range":
+            fd, own = _fd_or_open(args[0], os.O_RDWR)
+            flags = MODES[args[3] if len(args) > 3 else "strict"]
+            if len(args) > 4 and args[4] == "breakable":
+                flags |= SEAL_BREAKABLE
+            gen, holders = seal_range(fd, int(args[1]), int(args[2]), flags)
+            print("%d %d" % (gen, holders))
+        elif cmd == "break":
+            fd, own = _fd_or_open(args[0], os.O_RDONLY)
+            break_seals(fd, BREAK_FORCE if args[1:] == ["force"] else 0)
         elif cmd == "layout":
             fd, own = _fd_or_open(args[0], os.O_RDONLY)
             _print_layout(fd)

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
         MountCommand.class,
         FsckCommand.class,
         SealCommand.class,
+        BreakCommand.class,
         LayoutCommand.class,
         StatusCommand.class,
         DirectCommand.class,
