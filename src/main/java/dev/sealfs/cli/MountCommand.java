@@ -111,7 +111,7 @@ final class MountCommand implements Callable<Integer> {
   /** Opens the filesystem, mounts it here and serves until unmounted. */
   private int runForeground(Path dev, List<String> opts, boolean readOnly, Path pid)
       throws InterruptedException {
-    Path mnt = FuseMount.preflight(mountpoint);
+    Path mnt = FuseMount.preflight(mountpoint, opts);
     SealFs fs = SealFs.open(dev, readOnly);
     FuseMount m = FuseMount.mount(fs, mnt, opts, debug, pid);
     try {
@@ -128,7 +128,7 @@ final class MountCommand implements Callable<Integer> {
 
   /** Starts a detached foreground child and waits until its mount is live. */
   private int runBackground(Path dev, List<String> opts, Path pid) throws IOException {
-    Path mnt = FuseMount.preflight(mountpoint);
+    Path mnt = FuseMount.preflight(mountpoint, opts);
     SealFs.check(dev);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
     Path log = Paths.get(System.getProperty("java.io.tmpdir"),

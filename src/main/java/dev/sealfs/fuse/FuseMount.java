@@ -3,6 +3,8 @@ package dev.sealfs.fuse;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import dev.sealfs.core.SealFs;
+import dev.sealfs.fuse.kernel.KernelMount;
+import dev.sealfs.fuse.kernel.KernelSession;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +112,34 @@ public final class FuseMount implements AutoCloseable {
   static final String NO_ALLOW_OTHER = "noallow_other";
   /** Our own pseudo-option that leaves libfuse's INIT reply alone (not passed to libfuse). */
   static final String NO_KILLPRIV_V2 = "nokillpriv_v2";
+  /** Our own option choosing the FUSE binding: {@code binding=jnr-fuse} or {@code binding=native}. */
+  static final String BINDING = "binding=";
+  /** Our own option: worker threads of the native binding. */
+  static final String THREADS = "threads=";
+  /** The binding used when -o binding= is not given. */
+  public static final String DEFAULT_BINDING = "jnr-fuse";
+
+  /** The environment variable naming the binding used when -o binding= is not given. */
+  public static final String BINDING_ENV = "SEALFS_BINDING";
+
+  /**
+   * Returns the binding the options choose (the last binding= wins; without one, $SEALFS_BINDING
+   * or {@link #DEFAULT_BINDING}); EINVAL if unknown.
+   */
+  public static String binding(List<String> userOptions) {
+    String env = System.getenv(BINDING_ENV);
+    String b = env == null || env.isEmpty() ? DEFAULT_BINDING : env;
+    for (String o : userOptions) {
+      if (o.startsWith(BINDING)) {
+        b = o.substring(BINDING.length());
+      }
+    }
+    if (!b.equals("jnr-fuse") && !b.equals("native")) {
+      throw new FsException(Errno.EINVAL, "unknown binding '" + b
+          + "' (-o binding=jnr-fuse or -o binding=native)");
+    }
+    return b;
+  }
 
   /**
    * Returns the options libfuse gets: the defaults, then the user's, plus {@code allow_other}
@@ -120,7 +150,8 @@ public final class FuseMount implements AutoCloseable {
     List<String> opts = new ArrayList<>(defaultOptions(device));
     boolean keepPrivate = userOptions.contains(NO_ALLOW_OTHER);
     for (String o : userOptions) {
-      if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2)) {
+      if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2) && !o.startsWith(BINDING)
+          && !o.startsWith(THREADS)) {
         opts.add(o);
       }
     }
@@ -171,8 +202,17 @@ public final class FuseMount implements AutoCloseable {
    * one-line, actionable message if not. Returns the canonical mount point.
    */
   public static Path preflight(Path mountpoint) {
+    return preflight(mountpoint, List.of());
+  }
+
+  /**
+   * As {@link #preflight(Path)} for a mount with {@code userOptions}: libfuse.so.2 is checked
+   * only for the jnr-fuse binding.
+   */
+  public static Path preflight(Path mountpoint, List<String> userOptions) {
+    boolean jnr = binding(userOptions).equals("jnr-fuse");
     Path mnt = checkMountpoint(mountpoint);
-    checkEnvironment();
+    checkEnvironment(jnr);
     return mnt;
   }
 
@@ -212,6 +252,11 @@ public final class FuseMount implements AutoCloseable {
 
   /** Checks /dev/fuse, fusermount3 and libfuse.so.2. */
   static void checkEnvironment() {
+    checkEnvironment(true);
+  }
+
+  /** Checks /dev/fuse, fusermount3 and, if {@code libFuse}, libfuse.so.2. */
+  static void checkEnvironment(boolean libFuse) {
     if (!Files.exists(DEV_FUSE)) {
       throw new FsException(Errno.ENOENT, "/dev/fuse is missing: install fuse3 and load the fuse"
           + " module (modprobe fuse); in a container pass --device /dev/fuse");
@@ -224,7 +269,9 @@ public final class FuseMount implements AutoCloseable {
       throw new FsException(Errno.ENOENT,
           "fusermount3 not found: install it with: apt-get install fuse3");
     }
-    LibFuseProbe.check();
+    if (libFuse) {
+      LibFuseProbe.check();
+    }
   }
 
   /** Returns the executable {@code name} found on $PATH (or in /usr/bin, /bin), or null. */
@@ -265,7 +312,10 @@ public final class FuseMount implements AutoCloseable {
     SealFuse fuse;
     Path mnt;
     try {
-      mnt = preflight(mountpoint);
+      mnt = preflight(mountpoint, userOptions);
+      if (binding(userOptions).equals("native")) {
+        return mountNative(fs, mnt, userOptions, debug, pidFile);
+      }
       try {
         fuse = new SealFuse(fs, !userOptions.contains(NO_KILLPRIV_V2));
       } catch (LinkageError | RuntimeException e) {
@@ -277,6 +327,30 @@ public final class FuseMount implements AutoCloseable {
     }
     String[] argv = fuseArgs(mnt, fs.devicePath(), userOptions, debug);
     FuseMount m = new FuseMount(fuse::fuseMain, fs, mnt, argv, pidFile);
+    m.start();
+    return m;
+  }
+
+  /** Mounts with the native binding ({@link KernelSession}); {@code mnt} passed preflight. */
+  private static FuseMount mountNative(SealFs fs, Path mnt, List<String> userOptions,
+      boolean debug, Path pidFile) {
+    KernelMount spec;
+    try {
+      List<String> opts = effectiveOptions(fs.devicePath(), userOptions, runningAsRoot());
+      for (String o : userOptions) {
+        if (o.startsWith(THREADS) || o.equals(NO_KILLPRIV_V2)) {
+          opts.add(o);
+        }
+      }
+      spec = KernelMount.of(opts, Runtime.getRuntime().availableProcessors());
+    } catch (IllegalArgumentException e) {
+      closeQuietly(fs);
+      throw new FsException(Errno.EINVAL, "bad mount option: " + e.getMessage());
+    }
+    KernelSession session = new KernelSession(fs, mnt, spec, debug);
+    String[] shown = {"binding=native", "threads=" + spec.threads(), spec.type(), spec.source(),
+        spec.kernelOptions()};
+    FuseMount m = new FuseMount(session::run, fs, mnt, shown, pidFile);
     m.start();
     return m;
   }

@@ -5,10 +5,8 @@ import dev.sealfs.core.Caller;
 import dev.sealfs.core.DirEntry;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
-import dev.sealfs.core.LayoutPage;
 import dev.sealfs.core.PathFs;
 import dev.sealfs.core.SealFs;
-import dev.sealfs.core.SealResult;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
 import java.nio.ByteBuffer;
@@ -607,40 +605,10 @@ public final class SealFuse extends FuseStubFS {
   public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags,
       Pointer data) {
     try {
-      boolean known = cmd == IoctlCodec.SEAL || cmd == IoctlCodec.UNSEAL
-          || cmd == IoctlCodec.STATUS || cmd == IoctlCodec.LAYOUT;
-      if (!known) {
-        return -Errno.ENOTTY.code;
-      }
-      if ((flags & FUSE_IOCTL_DIR) != 0) {
-        return -Errno.EINVAL.code;
-      }
-      long fh = fi.fh.get();
-      if (cmd == IoctlCodec.UNSEAL) {
-        fs.unseal(fh);
-        return 0;
-      }
-      if (data == null) {
-        return -Errno.EINVAL.code;
-      }
-      ByteBuffer buf = direct(data, IoctlCodec.argSizeBytes(cmd));
-      switch (cmd) {
-        case IoctlCodec.SEAL: {
-          IoctlCodec.SealRequest req = IoctlCodec.decodeSeal(buf);
-          SealResult res = fs.seal(fh, req.flags(), req.offset(), req.length(), req.reserved(),
-              caller());
-          IoctlCodec.encodeSealResult(buf, res);
-          return 0;
-        }
-        case IoctlCodec.STATUS:
-          IoctlCodec.encodeStatus(buf, fs.sealStatus(fh));
-          return 0;
-        default: {
-          LayoutPage page = fs.layout(fh, IoctlCodec.decodeLayoutStart(buf));
-          IoctlCodec.encodeLayout(buf, page);
-          return 0;
-        }
-      }
+      ByteBuffer buf = SealIoctl.known(cmd) && data != null
+          ? direct(data, IoctlCodec.argSizeBytes(cmd)) : null;
+      return SealIoctl.serve(fs.core(), fi.fh.get(), cmd, (flags & FUSE_IOCTL_DIR) != 0, buf,
+          caller());
     } catch (FsException e) {
       return errno("ioctl", path, e);
     } catch (Throwable t) {

@@ -1,0 +1,109 @@
+package dev.sealfs.fuse.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What mount(2) gets for a native mount, translated from sealfs's -o option list (the same list
+ * the jnr-fuse binding hands libfuse): the source (fsname), the type ({@code fuse.SUBTYPE}), the
+ * MS_* flags and the kernel's option string (to which {@code fd=}, {@code rootmode=},
+ * {@code user_id=} and {@code group_id=} are added at mount time). libfuse-level options that
+ * mean nothing to the kernel are dropped; unknown ones go to the kernel, which refuses them.
+ *
+ * @param source the mount source (fsname=)
+ * @param type the filesystem type, {@code fuse.sealfs}
+ * @param flags MS_* flags
+ * @param kernelOptions options for the kernel, comma-separated (may be empty)
+ * @param threads worker threads (-o threads=N; default the number of cores)
+ * @param killPrivV2 whether to offer HANDLE_KILLPRIV_V2 (-o nokillpriv_v2 turns it off)
+ */
+public record KernelMount(String source, String type, long flags, String kernelOptions,
+    int threads, boolean killPrivV2) {
+
+  /** libfuse options with no meaning for the kernel (the native binding has fixed values). */
+  static final Set<String> LIBFUSE_ONLY = Set.of("big_writes", "use_ino", "readdir_ino",
+      "hard_remove", "auto_cache", "noauto_cache", "kernel_cache", "direct_io", "noforget",
+      "intr", "nopath", "splice_read", "splice_write", "splice_move", "no_splice_read",
+      "no_splice_write", "no_splice_move", "auto_unmount", "atomic_o_trunc");
+  /** Prefixes of libfuse options with a value that the native binding ignores. */
+  static final List<String> LIBFUSE_ONLY_PREFIXES = List.of("max_write=", "attr_timeout=",
+      "entry_timeout=", "negative_timeout=", "ac_attr_timeout=", "umask=", "uid=", "gid=",
+      "modules=", "max_readahead=", "max_background=", "congestion_threshold=",
+      "intr_signal=", "remember=", "max_idle_threads=");
+  /** Options that only the binding selection and session use. */
+  static final List<String> SESSION_PREFIXES = List.of("binding=", "threads=");
+
+  /** Translates {@code options} (the effective -o list); throws IllegalArgumentException. */
+  public static KernelMount of(List<String> options, int defaultThreads) {
+    String source = "sealfs";
+    String type = "fuse";
+    long flags = Libc.MS_NOSUID | Libc.MS_NODEV;
+    List<String> kernel = new ArrayList<>();
+    int threads = defaultThreads;
+    boolean killPrivV2 = true;
+    for (String o : options) {
+      if (o.startsWith("fsname=")) {
+        source = unescape(o.substring("fsname=".length()));
+      } else if (o.startsWith("subtype=")) {
+        type = "fuse." + o.substring("subtype=".length());
+      } else if (o.startsWith("threads=")) {
+        threads = Integer.parseInt(o.substring("threads=".length()));
+        if (threads < 1 || threads > 256) {
+          throw new IllegalArgumentException("threads must be 1..256, not " + threads);
+        }
+      } else if (o.equals("nokillpriv_v2")) {
+        killPrivV2 = false;
+      } else if (o.equals("ro")) {
+        flags |= Libc.MS_RDONLY;
+      } else if (o.equals("rw") || o.equals("noallow_other") || o.startsWith("binding=")
+          || LIBFUSE_ONLY.contains(o) || LIBFUSE_ONLY_PREFIXES.stream().anyMatch(o::startsWith)) {
+        continue;
+      } else if (o.equals("suid")) {
+        flags &= ~Libc.MS_NOSUID;
+      } else if (o.equals("dev")) {
+        flags &= ~Libc.MS_NODEV;
+      } else if (flag(o) != 0) {
+        flags |= flag(o);
+      } else if (!kernel.contains(o)) {
+        kernel.add(o);
+      }
+    }
+    return new KernelMount(source, type, flags, String.join(",", kernel), threads, killPrivV2);
+  }
+
+  /** Returns the MS_* flag an option stands for, or 0. */
+  static long flag(String o) {
+    switch (o) {
+      case "nosuid": return Libc.MS_NOSUID;
+      case "nodev": return Libc.MS_NODEV;
+      case "noexec": return Libc.MS_NOEXEC;
+      case "sync": return Libc.MS_SYNCHRONOUS;
+      case "dirsync": return Libc.MS_DIRSYNC;
+      case "noatime": return Libc.MS_NOATIME;
+      case "nodiratime": return Libc.MS_NODIRATIME;
+      case "relatime": return Libc.MS_RELATIME;
+      case "strictatime": return Libc.MS_STRICTATIME;
+      default: return 0;
+    }
+  }
+
+  /** Undoes libfuse -o escaping ({@code \,} and {@code \\}). */
+  static String unescape(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length()) {
+        c = s.charAt(++i);
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  /** The kernel's option string for {@code fd}, the root mode and the mounting user. */
+  String data(int fd, int uid, int gid) {
+    String base = "fd=" + fd + ",rootmode=40000,user_id=" + uid + ",group_id=" + gid;
+    return kernelOptions.isEmpty() ? base : base + "," + kernelOptions;
+  }
+}

@@ -1,0 +1,150 @@
+package dev.sealfs.fuse.kernel;
+
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.SealFs;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A native FUSE session: sealfs speaks the kernel protocol over /dev/fuse itself.
+ *
+ * <h2>Theory of operation</h2>
+ *
+ * <pre>
+ *   run():  open /dev/fuse (fd0) -- mount(2) "fd=fd0,rootmode=40000,user_id,group_id,..."
+ *           worker 0 serves fd0 until INIT is answered (nothing else is queued before it)
+ *           workers 1..N-1: open /dev/fuse, ioctl(FUSE_DEV_IOC_CLONE, fd0), own thread each
+ *           worker 0 serves on in the calling thread; run() returns when every worker has seen
+ *           ENODEV (unmounted: fusermount3 -u, umount) or ECONNABORTED (aborted)
+ * </pre>
+ *
+ * Each worker owns its fd, its buffers and the reply path (the kernel matches a reply to its
+ * request in the fd's own processing queue). Unmounting is {@link dev.sealfs.fuse.FuseMount}'s
+ * job, exactly as for the jnr-fuse binding; {@link #run} only closes its fds once served. The
+ * mount needs root (mount(2)); a user mount through fusermount3 is not implemented yet.
+ */
+public final class KernelSession {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KernelSession.class);
+
+  /** The FUSE device. */
+  private static final byte[] DEV_FUSE = Libc.cString("/dev/fuse".getBytes(Charset.defaultCharset()));
+
+  /** The filesystem the kernel sees. */
+  private final NodeFs fs;
+  /** Where to mount, as bytes (sun.jnu.encoding). */
+  private final byte[] mountpoint;
+  /** The mount(2) arguments. */
+  private final KernelMount spec;
+  /** The handlers (shared by all workers). */
+  private final Ops ops;
+  /** The INIT handshake. */
+  private final Init init;
+
+  /** Creates a session serving {@code core} at {@code mountpoint}; not yet mounted. */
+  public KernelSession(SealFs core, Path mountpoint, KernelMount spec, boolean debug) {
+    this.fs = new CoreNodeFs(core);
+    this.mountpoint = Libc.cString(mountpoint.toString().getBytes(jnuCharset()));
+    this.spec = spec;
+    this.init = new Init(spec.killPrivV2());
+    this.ops = new Ops(fs, init, debug);
+  }
+
+  /** The charset the JVM encodes file names with. */
+  private static Charset jnuCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding"));
+    } catch (RuntimeException e) {
+      return Charset.defaultCharset();
+    }
+  }
+
+  /**
+   * Mounts, serves until unmounted and returns 0 (1 if the connection ended before INIT).
+   * Throws {@link FsException} if the mount itself fails. The argument is ignored (it is
+   * there to fit {@code FuseMount}'s loop interface).
+   */
+  public int run(String[] ignored) {
+    Libc.Api c = Libc.api();
+    int fd0 = c.open(DEV_FUSE, Libc.O_RDWR | Libc.O_CLOEXEC);
+    if (fd0 < 0) {
+      throw new FsException(Errno.EIO, "cannot open /dev/fuse (errno " + Libc.errno() + ")");
+    }
+    List<Integer> fds = new ArrayList<>();
+    fds.add(fd0);
+    List<Thread> threads = new ArrayList<>();
+    try {
+      mount(c, fd0);
+      Worker first = new Worker(fd0, ops);
+      while (!init.done()) {
+        if (!first.serveOne()) {
+          LOG.error("sealfs: the FUSE connection ended before INIT");
+          return 1;
+        }
+      }
+      for (int k = 1; k < spec.threads(); k++) {
+        int fd = cloneFd(c, fd0);
+        if (fd != fd0) {
+          fds.add(fd);
+        }
+        Thread t = new Thread(new Worker(fd, ops), "sealfs-fuse-" + k);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
+      LOG.info("serving with {} worker thread(s)", spec.threads());
+      first.run();
+      for (Thread t : threads) {
+        t.join();
+      }
+      LOG.info("FUSE session ended; {}", ops.writeStats());
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } finally {
+      for (int fd : fds) {
+        c.close(fd);
+      }
+    }
+  }
+
+  /** mount(2) of the connection on {@code fd}. */
+  private void mount(Libc.Api c, int fd) {
+    String data = spec.data(fd, c.getuid(), c.getgid());
+    int rc = c.mount(Libc.cString(spec.source().getBytes(jnuCharset())), mountpoint,
+        Libc.cString(spec.type().getBytes(Charset.defaultCharset())), spec.flags(),
+        Libc.cString(data.getBytes(Charset.defaultCharset())));
+    if (rc != 0) {
+      int e = Libc.errno();
+      String why = e == 1 ? "operation not permitted: the native binding mounts with mount(2),"
+          + " which needs root; use -o binding=jnr-fuse as a user"
+          : e == 22 ? "invalid argument: an -o option the kernel does not know? (" + data + ")"
+          : "errno " + e;
+      throw new FsException(Errno.EIO, "mount(2) failed: " + why);
+    }
+    LOG.info("mounted {} type {} flags 0x{} options {}", spec.source(), spec.type(),
+        Long.toHexString(spec.flags()), data);
+  }
+
+  /** Returns a clone of {@code fd0} for one worker, or {@code fd0} itself if cloning fails. */
+  private static int cloneFd(Libc.Api c, int fd0) {
+    int fd = c.open(DEV_FUSE, Libc.O_RDWR | Libc.O_CLOEXEC);
+    if (fd < 0) {
+      LOG.warn("sealfs: cannot open /dev/fuse for a clone (errno {}); sharing fd {}",
+          Libc.errno(), fd0);
+      return fd0;
+    }
+    if (c.ioctl(fd, FuseAbi.DEV_IOC_CLONE, new int[] {fd0}) != 0) {
+      LOG.warn("sealfs: FUSE_DEV_IOC_CLONE failed (errno {}); sharing fd {}", Libc.errno(), fd0);
+      c.close(fd);
+      return fd0;
+    }
+    return fd;
+  }
+}

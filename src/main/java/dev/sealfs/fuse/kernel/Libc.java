@@ -1,0 +1,120 @@
+package dev.sealfs.fuse.kernel;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+import jnr.ffi.types.u_int64_t;
+
+/**
+ * The few libc calls the native binding makes, through jnr-ffi (already on the classpath with
+ * jnr-fuse). Buffers are passed as raw addresses ({@code intptr_t}) of memory the caller owns,
+ * so a read or write of the FUSE device allocates nothing on the Java side. Paths are
+ * NUL-terminated byte arrays, never Java strings, so no charset sits between a name and the
+ * kernel.
+ */
+public final class Libc {
+
+  /** The libc functions, as jnr-ffi binds them. */
+  public interface Api {
+    /** open(2). */
+    int open(@In byte[] path, int flags);
+
+    /** close(2). */
+    int close(int fd);
+
+    /** read(2) into {@code count} bytes at address {@code buf}. */
+    @ssize_t long read(int fd, @intptr_t long buf, @size_t long count);
+
+    /** write(2) of {@code count} bytes at address {@code buf}. */
+    @ssize_t long write(int fd, @intptr_t long buf, @size_t long count);
+
+    /** ioctl(2) whose argument points at one 32-bit word. */
+    int ioctl(int fd, @u_int64_t long request, @In int[] arg);
+
+    /** mount(2). */
+    int mount(@In byte[] source, @In byte[] target, @In byte[] fstype, @u_int64_t long flags,
+        @In byte[] data);
+
+    /** umount2(2). */
+    int umount2(@In byte[] target, int flags);
+
+    /** getuid(2). */
+    int getuid();
+
+    /** getgid(2). */
+    int getgid();
+  }
+
+  /** open(2) flag O_RDWR. */
+  static final int O_RDWR = 2;
+  /** open(2) flag O_CLOEXEC. */
+  static final int O_CLOEXEC = 02000000;
+  /** mount(2) flag MS_RDONLY. */
+  static final long MS_RDONLY = 1;
+  /** mount(2) flag MS_NOSUID. */
+  static final long MS_NOSUID = 2;
+  /** mount(2) flag MS_NODEV. */
+  static final long MS_NODEV = 4;
+  /** mount(2) flag MS_NOEXEC. */
+  static final long MS_NOEXEC = 8;
+  /** mount(2) flag MS_SYNCHRONOUS. */
+  static final long MS_SYNCHRONOUS = 16;
+  /** mount(2) flag MS_DIRSYNC. */
+  static final long MS_DIRSYNC = 128;
+  /** mount(2) flag MS_NOATIME. */
+  static final long MS_NOATIME = 1024;
+  /** mount(2) flag MS_NODIRATIME. */
+  static final long MS_NODIRATIME = 2048;
+  /** mount(2) flag MS_RELATIME. */
+  static final long MS_RELATIME = 1 << 21;
+  /** mount(2) flag MS_STRICTATIME. */
+  static final long MS_STRICTATIME = 1 << 24;
+  /** umount2(2) flag MNT_DETACH. */
+  static final int MNT_DETACH = 2;
+
+  /** errno EINTR. */
+  static final int EINTR = 4;
+  /** errno ENOENT. */
+  static final int ENOENT = 2;
+  /** errno EAGAIN. */
+  static final int EAGAIN = 11;
+  /** errno ENODEV: the connection is gone (unmounted). */
+  static final int ENODEV = 19;
+  /** errno ECONNABORTED: the connection was aborted. */
+  static final int ECONNABORTED = 103;
+
+  /** The bound library, loaded on first use. */
+  private static volatile Api api;
+
+  private Libc() {}
+
+  /** Returns libc, loading it on first use. */
+  public static Api api() {
+    Api a = api;
+    if (a == null) {
+      synchronized (Libc.class) {
+        a = api;
+        if (a == null) {
+          a = LibraryLoader.create(Api.class).failImmediately().load("c");
+          api = a;
+        }
+      }
+    }
+    return a;
+  }
+
+  /** Returns errno as the last libc call on this thread left it. */
+  static int errno() {
+    return Runtime.getRuntime(api()).getLastError();
+  }
+
+  /** Returns {@code s}'s bytes in {@code charset} with a terminating NUL. */
+  static byte[] cString(byte[] s) {
+    byte[] out = new byte[s.length + 1];
+    System.arraycopy(s, 0, out, 0, s.length);
+    return out;
+  }
+}

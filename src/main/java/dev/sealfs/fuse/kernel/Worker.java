@@ -1,0 +1,120 @@
+package dev.sealfs.fuse.kernel;
+
+import com.kenai.jffi.MemoryIO;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One long-lived server thread: reads requests from its own /dev/fuse fd (a clone, except for
+ * the first worker) into its own native buffers and answers each on that fd. The buffers are
+ * allocated once: the receive buffer holds the largest WRITE, the reply buffer the largest READ,
+ * so reading and writing file data allocates nothing per request.
+ */
+final class Worker implements Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+  /** Receive buffer: the largest WRITE (header, write_in, 1 MiB) with room to spare. */
+  static final int IN_BUFFER_BYTES = Init.MAX_WRITE_BYTES + 4096;
+  /** Reply buffer: the largest READ (header, 1 MiB) or a 64 KiB xattr, with room to spare. */
+  static final int OUT_BUFFER_BYTES = Init.MAX_WRITE_BYTES + 4096;
+  /** Bytes of the ioctl argument window (the largest sealfs ioctl, LAYOUT). */
+  static final int IOCTL_WINDOW_BYTES = 4096;
+  /** Bytes of the copy_file_range scratch buffer, allocated on first use. */
+  static final int SCRATCH_BYTES = 1 << 20;
+
+  /** The fd this worker reads and replies on. */
+  final int fd;
+  /** The handlers. */
+  private final Ops ops;
+  /** The current request. */
+  final Request request;
+  /** The reply being built. */
+  final Reply reply;
+  /** Native memory this worker owns: receive buffer, reply buffer, scratch (0 until used). */
+  private final long inAddress;
+  private final long outAddress;
+  private long scratchAddress;
+  /** The ioctl argument, a window of the reply buffer just past fuse_ioctl_out. */
+  private final ByteBuffer ioctlData;
+  /** The copy_file_range scratch buffer, or null until first used. */
+  private ByteBuffer scratch;
+
+  /** Creates a worker on {@code fd}. */
+  Worker(int fd, Ops ops) {
+    this.fd = fd;
+    this.ops = ops;
+    MemoryIO mem = MemoryIO.getInstance();
+    inAddress = mem.allocateMemory(IN_BUFFER_BYTES, false);
+    outAddress = mem.allocateMemory(OUT_BUFFER_BYTES, false);
+    request = new Request(mem.newDirectByteBuffer(inAddress, IN_BUFFER_BYTES), inAddress);
+    ByteBuffer out = mem.newDirectByteBuffer(outAddress, OUT_BUFFER_BYTES);
+    reply = new Reply(out, outAddress, fd);
+    ioctlData = out.slice(Reply.at(FuseAbi.IOCTL_OUT_SIZE), IOCTL_WINDOW_BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** The ioctl argument window (index 0 = the argument's first byte). */
+  ByteBuffer ioctlData() {
+    return ioctlData;
+  }
+
+  /** The copy_file_range scratch buffer. */
+  ByteBuffer scratch() {
+    if (scratch == null) {
+      scratchAddress = MemoryIO.getInstance().allocateMemory(SCRATCH_BYTES, false);
+      scratch = MemoryIO.getInstance().newDirectByteBuffer(scratchAddress, SCRATCH_BYTES);
+    }
+    return scratch;
+  }
+
+  /**
+   * Reads and serves one request; returns false when the connection has ended (unmounted or
+   * aborted) or cannot go on.
+   */
+  boolean serveOne() {
+    long n = Libc.api().read(fd, inAddress, IN_BUFFER_BYTES);
+    if (n < 0) {
+      int e = Libc.errno();
+      if (e == Libc.EINTR || e == Libc.EAGAIN || e == Libc.ENOENT) {
+        return true; // interrupted, or the request was withdrawn before we took it
+      }
+      if (e != Libc.ENODEV && e != Libc.ECONNABORTED) {
+        LOG.error("sealfs: reading /dev/fuse failed (errno {}); this worker stops", e);
+      }
+      return false;
+    }
+    if (!request.reset((int) n)) {
+      LOG.error("sealfs: short or malformed request ({} bytes); this worker stops", n);
+      return false;
+    }
+    ops.dispatch(this);
+    return true;
+  }
+
+  /** Serves until the connection ends, then frees the buffers. */
+  @Override
+  public void run() {
+    try {
+      while (serveOne()) {
+        // next request
+      }
+    } catch (Throwable t) {
+      LOG.error("sealfs: FUSE worker {} failed", Thread.currentThread().getName(), t);
+    } finally {
+      free();
+    }
+  }
+
+  /** Frees the native buffers (the worker must not be used afterwards). */
+  private void free() {
+    MemoryIO mem = MemoryIO.getInstance();
+    mem.freeMemory(inAddress);
+    mem.freeMemory(outAddress);
+    if (scratchAddress != 0) {
+      mem.freeMemory(scratchAddress);
+    }
+  }
+}

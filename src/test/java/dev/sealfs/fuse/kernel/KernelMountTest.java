@@ -1,0 +1,39 @@
+package dev.sealfs.fuse.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The translation of sealfs's -o list into mount(2) arguments for the native binding. */
+final class KernelMountTest {
+
+  /** The jnr-fuse defaults become source, type, flags and two kernel options. */
+  @Test
+  void defaults() {
+    KernelMount m = KernelMount.of(List.of("big_writes", "max_write=131072",
+        "fsname=/dev/x\\,y", "subtype=sealfs", "default_permissions", "use_ino",
+        "attr_timeout=0", "allow_other"), 2);
+    assertEquals("/dev/x,y", m.source());
+    assertEquals("fuse.sealfs", m.type());
+    assertEquals(Libc.MS_NOSUID | Libc.MS_NODEV, m.flags());
+    assertEquals("default_permissions,allow_other", m.kernelOptions());
+    assertEquals(2, m.threads());
+    assertEquals("fd=5,rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other",
+        m.data(5, 0, 0));
+  }
+
+  /** ro, noatime, threads= and nokillpriv_v2 are understood; unknown options go to the kernel. */
+  @Test
+  void flagsAndSessionOptions() {
+    KernelMount m = KernelMount.of(List.of("ro", "noatime", "threads=7", "nokillpriv_v2",
+        "binding=native", "max_read=65536", "whatever"), 2);
+    assertEquals(Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_RDONLY | Libc.MS_NOATIME, m.flags());
+    assertEquals(7, m.threads());
+    assertFalse(m.killPrivV2());
+    assertEquals("max_read=65536,whatever", m.kernelOptions());
+    assertThrows(IllegalArgumentException.class, () -> KernelMount.of(List.of("threads=0"), 2));
+  }
+}

@@ -1,0 +1,143 @@
+package dev.sealfs.fuse.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sealfs.core.Mkfs;
+import dev.sealfs.core.SealFs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests built byte by byte, served by {@link Ops} through a {@link Worker} whose "device" fd
+ * is a plain file, so each reply's bytes (one write(2) each) can be read back and decoded.
+ */
+final class OpsWireTest {
+
+  @TempDir Path dir;
+
+  /** A worker over a reply file, its handlers, and a cursor into what it wrote. */
+  private static final class Wire implements AutoCloseable {
+    final Path replies;
+    final int fd;
+    final Worker worker;
+    final Ops ops;
+    long unique = 2;
+    int readAt;
+
+    Wire(Path replies, NodeFs fs) throws Exception {
+      this.replies = replies;
+      Files.createFile(replies);
+      fd = Libc.api().open(Libc.cString(replies.toString().getBytes(StandardCharsets.UTF_8)),
+          Libc.O_RDWR);
+      assertTrue(fd >= 0);
+      ops = new Ops(fs, new Init(true), false);
+      worker = new Worker(fd, ops);
+    }
+
+    /** Serves one request: header fields plus {@code body}; returns the reply (or null). */
+    ByteBuffer call(int opcode, long nodeId, byte[] body) throws Exception {
+      ByteBuffer b = worker.request.buf;
+      int len = FuseAbi.IN_HEADER_SIZE + body.length;
+      b.putInt(FuseAbi.IN_LEN, len);
+      b.putInt(FuseAbi.IN_OPCODE, opcode);
+      b.putLong(FuseAbi.IN_UNIQUE, unique += 2);
+      b.putLong(FuseAbi.IN_NODEID, nodeId);
+      b.putInt(FuseAbi.IN_UID, 0);
+      b.putInt(FuseAbi.IN_GID, 0);
+      b.putInt(FuseAbi.IN_PID, 1);
+      b.put(FuseAbi.IN_HEADER_SIZE, body);
+      assertTrue(worker.request.reset(len));
+      ops.dispatch(worker);
+      byte[] all = Files.readAllBytes(replies);
+      if (all.length == readAt) {
+        return null;
+      }
+      ByteBuffer r = ByteBuffer.wrap(all, readAt, all.length - readAt).slice()
+          .order(ByteOrder.LITTLE_ENDIAN);
+      assertEquals(all.length - readAt, r.getInt(FuseAbi.OUT_LEN), "one reply, length in header");
+      assertEquals(unique, r.getLong(FuseAbi.OUT_UNIQUE));
+      readAt = all.length;
+      return r;
+    }
+
+    @Override
+    public void close() {
+      Libc.api().close(fd);
+    }
+  }
+
+  private static byte[] initIn(int minor, long flags) {
+    ByteBuffer b = ByteBuffer.allocate(FuseAbi.INIT_IN_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(FuseAbi.INIT_IN_MAJOR, 7).putInt(FuseAbi.INIT_IN_MINOR, minor)
+        .putInt(FuseAbi.INIT_IN_MAX_READAHEAD, 131072).putInt(FuseAbi.INIT_IN_FLAGS, (int) flags)
+        .putInt(FuseAbi.INIT_IN_FLAGS2, (int) (flags >>> 32));
+    return b.array();
+  }
+
+  private static byte[] cName(String s) {
+    byte[] n = s.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] out = new byte[n.length + 1];
+    System.arraycopy(n, 0, out, 0, n.length);
+    return out;
+  }
+
+  /** Nothing before INIT; INIT negotiates 7.38 and only offered flags; then ops work. */
+  @Test
+  void initThenLookup() throws Exception {
+    Path img = dir.resolve("img");
+    Mkfs.run(img, 64L << 20, 4096, true, false);
+    try (SealFs core = SealFs.open(img, false); Wire w = new Wire(dir.resolve("r"),
+        new CoreNodeFs(core))) {
+      ByteBuffer r = w.call(FuseAbi.GETATTR, NodeFs.ROOT, new byte[FuseAbi.GETATTR_IN_SIZE]);
+      assertEquals(-5, r.getInt(FuseAbi.OUT_ERROR), "EIO before INIT");
+
+      long offered = FuseAbi.ASYNC_READ | FuseAbi.MAX_PAGES | FuseAbi.WRITEBACK_CACHE
+          | FuseAbi.INIT_EXT | FuseAbi.HANDLE_KILLPRIV_V2;
+      r = w.call(FuseAbi.INIT, 0, initIn(45, offered));
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR));
+      assertEquals(FuseAbi.OUT_HEADER_SIZE + FuseAbi.INIT_OUT_SIZE, r.limit());
+      int o = FuseAbi.OUT_HEADER_SIZE;
+      assertEquals(38, r.getInt(o + FuseAbi.INIT_OUT_MINOR));
+      long flags = (r.getInt(o + FuseAbi.INIT_OUT_FLAGS) & 0xFFFFFFFFL)
+          | ((long) r.getInt(o + FuseAbi.INIT_OUT_FLAGS2) << 32);
+      assertEquals(FuseAbi.ASYNC_READ | FuseAbi.MAX_PAGES | FuseAbi.INIT_EXT
+          | FuseAbi.HANDLE_KILLPRIV_V2, flags, "offered and wanted only; no WRITEBACK_CACHE");
+      assertEquals(1 << 20, r.getInt(o + FuseAbi.INIT_OUT_MAX_WRITE));
+      assertEquals(256, r.getShort(o + FuseAbi.INIT_OUT_MAX_PAGES));
+
+      r = w.call(FuseAbi.INIT, 0, initIn(45, offered));
+      assertEquals(-5, r.getInt(FuseAbi.OUT_ERROR), "a second INIT is EIO");
+
+      r = w.call(FuseAbi.LOOKUP, NodeFs.ROOT, cName("missing"));
+      assertEquals(-2, r.getInt(FuseAbi.OUT_ERROR));
+      assertEquals(FuseAbi.OUT_HEADER_SIZE, r.limit(), "errors are header-only");
+
+      ByteBuffer mk = ByteBuffer.allocate(FuseAbi.MKDIR_IN_SIZE + 2).order(ByteOrder.LITTLE_ENDIAN);
+      mk.putInt(FuseAbi.MKDIR_IN_MODE, 0750).put(FuseAbi.MKDIR_IN_SIZE, (byte) 'd');
+      r = w.call(FuseAbi.MKDIR, NodeFs.ROOT, mk.array());
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR));
+      long node = r.getLong(o + FuseAbi.ENTRY_OUT_NODEID);
+      assertEquals(040750, r.getInt(o + FuseAbi.ENTRY_OUT_ATTR + FuseAbi.ATTR_MODE));
+
+      r = w.call(FuseAbi.LOOKUP, NodeFs.ROOT, cName("d"));
+      assertEquals(node, r.getLong(o + FuseAbi.ENTRY_OUT_NODEID));
+      assertEquals(FuseAbi.OUT_HEADER_SIZE + FuseAbi.ENTRY_OUT_SIZE, r.limit());
+
+      ByteBuffer fg = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 2);
+      assertEquals(null, w.call(FuseAbi.FORGET, node, fg.array()), "FORGET gets no reply");
+      r = w.call(FuseAbi.GETATTR, node, new byte[FuseAbi.GETATTR_IN_SIZE]);
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR), "forgotten, but its name holds the inode");
+      assertEquals(node, r.getLong(o + FuseAbi.ATTR_OUT_ATTR + FuseAbi.ATTR_INO));
+
+      r = w.call(63, NodeFs.ROOT, new byte[0]);
+      assertEquals(-38, r.getInt(FuseAbi.OUT_ERROR), "unknown opcode: ENOSYS");
+      assertEquals(null, w.call(FuseAbi.INTERRUPT, 0, new byte[8]), "INTERRUPT: ignored");
+    }
+  }
+}
