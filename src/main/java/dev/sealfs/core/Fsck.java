@@ -1,5 +1,12 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.alloc.Allocator;
+import dev.sealfs.core.commit.Loader;
+import dev.sealfs.core.device.Device;
+import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.journal.Superblock;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

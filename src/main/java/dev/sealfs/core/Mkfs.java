@@ -1,5 +1,13 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.alloc.Allocator;
+import dev.sealfs.core.commit.Loader;
+import dev.sealfs.core.device.Device;
+import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.journal.Checkpoint;
+import dev.sealfs.core.journal.Codec;
+import dev.sealfs.core.journal.Superblock;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -115,7 +115,7 @@ public final class PathFs implements AutoCloseable {
     }
     int slash = p.lastIndexOf('/');
     String name = p.substring(slash + 1);
-    SealFs.checkName(name);
+    dev.sealfs.core.ns.Namespace.checkName(name);
     long dir = resolve(slash <= 0 ? "/" : p.substring(0, slash));
     return new Parent(dir, name);
   }

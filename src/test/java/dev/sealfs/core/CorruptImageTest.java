@@ -1,5 +1,8 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.commit.Loader;
+import dev.sealfs.core.device.Device;
+import dev.sealfs.core.journal.Superblock;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;

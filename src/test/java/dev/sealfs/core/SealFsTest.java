@@ -1,5 +1,8 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.commit.Loader;
+import dev.sealfs.core.device.Device;
+import dev.sealfs.core.journal.Superblock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
-package dev.sealfs.core;
+package dev.sealfs.core.inode;
 
+import dev.sealfs.core.journal.Codec;
+import dev.sealfs.core.journal.Group;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -28,32 +30,32 @@ import java.util.Map;
  *   SYMLINK    u64 ino, str target
  * </pre>
  */
-final class Metadata {
+public final class Metadata {
   /** Record type: inode attributes. */
-  static final int INODE = 1;
+  public static final int INODE = 1;
   /** Record type: inode deleted. */
-  static final int INODE_DEL = 2;
+  public static final int INODE_DEL = 2;
   /** Record type: block-map change. */
-  static final int MAP = 3;
+  public static final int MAP = 3;
   /** Record type: directory entry added. */
-  static final int DIRENT_ADD = 4;
+  public static final int DIRENT_ADD = 4;
   /** Record type: directory entry removed. */
-  static final int DIRENT_DEL = 5;
+  public static final int DIRENT_DEL = 5;
   /** Record type: xattr set. */
-  static final int XATTR_SET = 6;
+  public static final int XATTR_SET = 6;
   /** Record type: xattr removed. */
-  static final int XATTR_DEL = 7;
+  public static final int XATTR_DEL = 7;
   /** Record type: symlink target. */
-  static final int SYMLINK = 8;
+  public static final int SYMLINK = 8;
   /** The root directory's inode number. */
-  static final long ROOT_INO = 1;
+  public static final long ROOT_INO = 1;
   /** Checkpoint blob magic, "SFCKPT01". */
   private static final long SNAP_MAGIC = 0x3130544B50434653L;
 
   /** Every live inode by number. */
-  final Map<Long, Inode> inodes = new HashMap<>();
+  public final Map<Long, Inode> inodes = new HashMap<>();
   /** The next inode number to hand out. */
-  long nextIno = ROOT_INO + 1;
+  public long nextIno = ROOT_INO + 1;
   /** The running journal group: encoded [u16 type][u32 len][payload] records. */
   private final Codec.Writer group = new Codec.Writer(1 << 16);
   /** Number of records in the running group. */
@@ -66,24 +68,40 @@ final class Metadata {
   private boolean logging = true;
 
   /** Returns the inode {@code ino}, or null. */
-  Inode get(long ino) {
+  public Inode get(long ino) {
     return inodes.get(ino);
   }
 
+  /**
+   * Updates {@code i}'s atime after a read, relatime style: only when it is older than mtime or
+   * ctime or a day old, so reads do not turn into journal traffic. Nothing on a read-only mount.
+   */
+  public void touchAtime(Inode i, boolean readOnly) {
+    if (readOnly) {
+      return;
+    }
+    long t = dev.sealfs.core.Limits.nowNs();
+    if (i.atimeNs <= i.mtimeNs || i.atimeNs <= i.ctimeNs
+        || t - i.atimeNs > 24L * 3600 * 1_000_000_000L) {
+      i.atimeNs = t;
+      markDirty(i);
+    }
+  }
+
   /** Marks {@code inode}'s attributes as changed in the running group. */
-  void markDirty(Inode inode) {
+  public void markDirty(Inode inode) {
     if (logging) {
       dirty.add(inode);
     }
   }
 
   /** Returns true if the running group holds anything to commit. */
-  boolean hasPending() {
+  public boolean hasPending() {
     return groupRecords > 0 || !dirty.isEmpty();
   }
 
   /** Returns the encoded size of the running group (an estimate of its journal bytes). */
-  int pendingBytes() {
+  public int pendingBytes() {
     return group.size() + dirty.size() * 120;
   }
 
@@ -104,7 +122,7 @@ final class Metadata {
    * Closes the running group: appends an INODE record for every dirty inode and returns the
    * group's records ([u16 type][u32 len][payload]...) with their count, leaving a new empty group.
    */
-  Group drainGroup() {
+  public Group drainGroup() {
     for (Inode i : dirty) {
       if (inodes.get(i.ino) == i) {
         rec.reset();
@@ -120,24 +138,17 @@ final class Metadata {
   }
 
   /** Forgets the running group (its content is covered by a checkpoint just taken). */
-  void discardGroup() {
+  public void discardGroup() {
     dirty.clear();
     group.reset();
     groupRecords = 0;
   }
 
-  /**
-   * A closed journal group.
-   *
-   * @param records the encoded records
-   * @param count how many records
-   */
-  record Group(byte[] records, int count) {}
 
   // ---- structural changes: apply + log ----
 
   /** Creates a new inode with a fresh number. */
-  Inode create(int mode, int uid, int gid, long rdev, long nowNs) {
+  public Inode create(int mode, int uid, int gid, long rdev, long nowNs) {
     Inode i = new Inode(nextIno++, mode);
     i.uid = uid;
     i.gid = gid;
@@ -153,7 +164,7 @@ final class Metadata {
   }
 
   /** Deletes an inode (the caller frees its blocks). */
-  void delete(Inode i) {
+  public void delete(Inode i) {
     inodes.remove(i.ino);
     dirty.remove(i);
     rec.reset();
@@ -162,7 +173,7 @@ final class Metadata {
   }
 
   /** Adds entry {@code name} -> {@code child} to directory {@code dir}. */
-  void addEntry(Inode dir, String name, Inode child) {
+  public void addEntry(Inode dir, String name, Inode child) {
     dir.entries.put(name, child.ino);
     if (child.isDir()) {
       child.parent = dir.ino;
@@ -173,7 +184,7 @@ final class Metadata {
   }
 
   /** Removes entry {@code name} from directory {@code dir}. */
-  void removeEntry(Inode dir, String name) {
+  public void removeEntry(Inode dir, String name) {
     dir.entries.remove(name);
     rec.reset();
     rec.u64(dir.ino).str(name);
@@ -181,7 +192,7 @@ final class Metadata {
   }
 
   /** Maps {@code e} into {@code i}'s block map; returns the displaced pieces. */
-  List<Extent> map(Inode i, Extent e) {
+  public List<Extent> map(Inode i, Extent e) {
     rec.reset();
     rec.u64(i.ino).u64(e.fileBlock()).u64(e.blockCount()).u64(e.devBlock())
         .u8(e.state() == ExtentState.UNWRITTEN ? 1 : 0);
@@ -190,7 +201,7 @@ final class Metadata {
   }
 
   /** Unmaps {@code [fileBlock, fileBlock + blockCount)} of {@code i}; returns removed pieces. */
-  List<Extent> unmap(Inode i, long fileBlock, long blockCount) {
+  public List<Extent> unmap(Inode i, long fileBlock, long blockCount) {
     rec.reset();
     rec.u64(i.ino).u64(fileBlock).u64(blockCount).u64(-1L).u8(0);
     emit(MAP);
@@ -198,7 +209,7 @@ final class Metadata {
   }
 
   /** Sets extended attribute {@code name}. */
-  void setXattr(Inode i, String name, byte[] value) {
+  public void setXattr(Inode i, String name, byte[] value) {
     i.xattrs().put(name, value);
     rec.reset();
     rec.u64(i.ino).str(name).bytes(value);
@@ -206,7 +217,7 @@ final class Metadata {
   }
 
   /** Removes extended attribute {@code name}. */
-  void removeXattr(Inode i, String name) {
+  public void removeXattr(Inode i, String name) {
     i.xattrs().remove(name);
     rec.reset();
     rec.u64(i.ino).str(name);
@@ -214,7 +225,7 @@ final class Metadata {
   }
 
   /** Sets a symlink's target. */
-  void setTarget(Inode i, String target) {
+  public void setTarget(Inode i, String target) {
     i.target = target;
     rec.reset();
     rec.u64(i.ino).str(target);
@@ -230,7 +241,7 @@ final class Metadata {
   }
 
   /** Applies one redo record during recovery; throws EUCLEAN if it cannot apply. */
-  void apply(int type, byte[] b, int off, int len) {
+  public void apply(int type, byte[] b, int off, int len) {
     Codec.Reader r = new Codec.Reader(b, off, len, "journal record");
     logging = false;
     try {
@@ -309,7 +320,7 @@ final class Metadata {
   // ---- checkpoint snapshot ----
 
   /** Serializes the whole state (the checkpoint blob). */
-  byte[] snapshot(long usedDataBlocks) {
+  public byte[] snapshot(long usedDataBlocks) {
     Codec.Writer w = new Codec.Writer(1 << 16);
     w.u64(SNAP_MAGIC).u64(nextIno).u64(inodes.size()).u64(usedDataBlocks);
     for (Inode i : inodes.values()) {
@@ -338,7 +349,7 @@ final class Metadata {
   }
 
   /** Rebuilds the state from a checkpoint blob; throws EUCLEAN if it is malformed. */
-  static Metadata restore(byte[] blob) {
+  public static Metadata restore(byte[] blob) {
     Metadata m = new Metadata();
     m.logging = false;
     Codec.Reader r = new Codec.Reader(blob, 0, blob.length, "checkpoint");
@@ -398,7 +409,7 @@ final class Metadata {
   }
 
   /** Recomputes every directory's parent pointer from the entries (after replay). */
-  void relinkParents() {
+  public void relinkParents() {
     for (Inode dir : inodes.values()) {
       if (dir.isDir()) {
         for (Long child : dir.entries.values()) {

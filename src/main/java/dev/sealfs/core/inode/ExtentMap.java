@@ -1,4 +1,4 @@
-package dev.sealfs.core;
+package dev.sealfs.core.inode;
 
 import java.util.ArrayList;
 import java.util.Collections;

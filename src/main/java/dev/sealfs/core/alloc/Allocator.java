@@ -1,4 +1,4 @@
-package dev.sealfs.core;
+package dev.sealfs.core.alloc;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,7 +57,7 @@ import java.util.TreeSet;
 public final class Allocator {
 
   /** How many free runs after the goal the near step looks at before falling back to best fit. */
-  static final int NEAR_SCAN_RUNS = 64;
+  public static final int NEAR_SCAN_RUNS = 64;
   /** Above this many free runs the assert-only invariant check skips its O(runs) walk. */
   private static final int FULL_CHECK_MAX_RUNS = 4096;
 
@@ -231,7 +231,7 @@ public final class Allocator {
   }
 
   /** Returns the least {@code s >= devBlock} with {@code s % alignBlocks == phase}. */
-  static long alignUp(long devBlock, long alignBlocks, long phase) {
+  public static long alignUp(long devBlock, long alignBlocks, long phase) {
     long mask = alignBlocks - 1;
     return devBlock + ((phase - devBlock) & mask);
   }
@@ -431,7 +431,7 @@ public final class Allocator {
   }
 
   /** Formats a range as hex with an inclusive last block, such as {@code 0x10-0x1f}. */
-  static String hexRange(long devBlock, long blockCount) {
+  public static String hexRange(long devBlock, long blockCount) {
     return "0x" + Long.toHexString(devBlock) + "-0x" + Long.toHexString(devBlock + blockCount - 1);
   }
 

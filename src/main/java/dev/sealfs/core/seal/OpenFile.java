@@ -1,37 +1,40 @@
-package dev.sealfs.core;
+package dev.sealfs.core.seal;
+
+import dev.sealfs.core.Caller;
+import dev.sealfs.core.inode.Inode;
 
 /** One FUSE file handle: the open file description a seal holder is (SPEC §3). */
-final class OpenFile {
+public final class OpenFile {
   /** O_ACCMODE. */
-  static final int O_ACCMODE = 3;
+  public static final int O_ACCMODE = 3;
   /** O_RDONLY. */
-  static final int O_RDONLY = 0;
+  public static final int O_RDONLY = 0;
   /** O_APPEND. */
-  static final int O_APPEND = 02000;
+  public static final int O_APPEND = 02000;
   /** O_TRUNC. */
-  static final int O_TRUNC = 01000;
+  public static final int O_TRUNC = 01000;
   /** O_EXCL. */
-  static final int O_EXCL = 0200;
+  public static final int O_EXCL = 0200;
 
   /** The handle number given to the kernel. */
-  final long fh;
+  public final long fh;
   /** The inode it opens. */
-  final Inode inode;
+  public final Inode inode;
   /** The open(2) flags. */
-  final int flags;
+  public final int flags;
   /** Who opened it. */
-  final Caller opener;
+  public final Caller opener;
   /** The seal mode, if this handle is a holder. */
-  SealMode sealMode;
+  public SealMode sealMode;
   /** The pid that sealed (at seal time). */
-  int sealPid;
+  public int sealPid;
   /** The uid that sealed. */
-  int sealUid;
+  public int sealUid;
   /** When the seal was taken, ms since the epoch. */
-  long sealSinceMs;
+  public long sealSinceMs;
 
   /** Creates a handle. */
-  OpenFile(long fh, Inode inode, int flags, Caller opener) {
+  public OpenFile(long fh, Inode inode, int flags, Caller opener) {
     this.fh = fh;
     this.inode = inode;
     this.flags = flags;
@@ -39,7 +42,7 @@ final class OpenFile {
   }
 
   /** Returns true if the handle was opened for writing. */
-  boolean writable() {
+  public boolean writable() {
     return (flags & O_ACCMODE) != O_RDONLY;
   }
 }

@@ -1,4 +1,4 @@
-package dev.sealfs.core;
+package dev.sealfs.core.inode;
 
 /** The state of an extent's blocks: holding data, or allocated but reading as zeros. */
 public enum ExtentState {

@@ -1,7 +1,7 @@
-package dev.sealfs.core;
+package dev.sealfs.core.inode;
 
-import static dev.sealfs.core.ExtentState.UNWRITTEN;
-import static dev.sealfs.core.ExtentState.WRITTEN;
+import static dev.sealfs.core.inode.ExtentState.UNWRITTEN;
+import static dev.sealfs.core.inode.ExtentState.WRITTEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;

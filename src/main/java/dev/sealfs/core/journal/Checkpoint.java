@@ -1,5 +1,9 @@
-package dev.sealfs.core;
+package dev.sealfs.core.journal;
 
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.alloc.Allocator;
+import dev.sealfs.core.device.Device;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -14,22 +18,22 @@ import java.util.List;
  *  16 u32 block index   20 u32 payload bytes in this block     24 payload ...
  * </pre>
  */
-final class Checkpoint {
+public final class Checkpoint {
   /** Block magic, "CKPT" little-endian. */
-  static final int MAGIC = 0x54504B43;
+  public static final int MAGIC = 0x54504B43;
   /** Header bytes per block. */
-  static final int HEADER = 24;
+  public static final int HEADER = 24;
 
   private Checkpoint() {}
 
   /** Returns the blocks needed for a blob of {@code bytes}. */
-  static long blocksFor(long bytes, int blockSize) {
+  public static long blocksFor(long bytes, int blockSize) {
     long per = blockSize - HEADER;
     return Math.max(1, (bytes + per - 1) / per);
   }
 
   /** Writes {@code blob} into {@code runs} (not forced), tagged with {@code seq}. */
-  static void write(Device device, int blockSize, long seq, byte[] blob,
+  public static void write(Device device, int blockSize, long seq, byte[] blob,
       List<Allocator.Run> runs) {
     int per = blockSize - HEADER;
     ByteBuffer block = ByteBuffer.allocate(blockSize).order(ByteOrder.LITTLE_ENDIAN);
@@ -54,7 +58,7 @@ final class Checkpoint {
   }
 
   /** Reads and verifies the checkpoint the superblock points at. */
-  static byte[] read(Device device, Superblock sb) {
+  public static byte[] read(Device device, Superblock sb) {
     int bs = sb.blockSize();
     long need = blocksFor(sb.checkpointBytes(), bs);
     long have = sb.checkpointRuns().stream().mapToLong(Allocator.Run::blockCount).sum();

@@ -1,4 +1,4 @@
-package dev.sealfs.core;
+package dev.sealfs.core.seal;
 
 /** How a seal treats the block map when it is taken (SPEC 4.1). */
 public enum SealMode {

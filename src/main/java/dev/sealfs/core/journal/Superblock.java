@@ -1,5 +1,8 @@
-package dev.sealfs.core;
+package dev.sealfs.core.journal;
 
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.alloc.Allocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,36 +45,36 @@ import java.util.UUID;
  * @param createdNs creation time
  * @param reserveBlocks data blocks held back for metadata (checkpoints)
  */
-record Superblock(int blockSize, long totalBlocks, long journalStart, long journalBlocks,
+public record Superblock(int blockSize, long totalBlocks, long journalStart, long journalBlocks,
     long dataStart, long dataBlocks, UUID uuid, long seq, long journalSeq, long checkpointBytes,
     int checkpointCrc, List<Allocator.Run> checkpointRuns, long createdNs, long reserveBlocks) {
 
   /** The magic number, "SEALFS01" read as a little-endian u64. */
-  static final long MAGIC = ByteBuffer.wrap("SEALFS01".getBytes(StandardCharsets.US_ASCII))
+  public static final long MAGIC = ByteBuffer.wrap("SEALFS01".getBytes(StandardCharsets.US_ASCII))
       .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
   /** The on-disk format version this code reads and writes. */
-  static final int VERSION = 1;
+  public static final int VERSION = 1;
   /** Byte offset of the checkpoint run table. */
   private static final int RUNS_OFFSET = 256;
   /** Smallest supported block size. */
-  static final int MIN_BLOCK = 1024;
+  public static final int MIN_BLOCK = 1024;
   /** Largest supported block size. */
-  static final int MAX_BLOCK = 65536;
+  public static final int MAX_BLOCK = 65536;
 
   /** Returns how many checkpoint runs fit in a superblock of {@code blockSize}. */
-  static int maxRuns(int blockSize) {
+  public static int maxRuns(int blockSize) {
     return (blockSize - RUNS_OFFSET - 4) / 16;
   }
 
   /** Returns this superblock with a new checkpoint pointer and the next seq. */
-  Superblock withCheckpoint(long newJournalSeq, long bytes, int crc, List<Allocator.Run> runs) {
+  public Superblock withCheckpoint(long newJournalSeq, long bytes, int crc, List<Allocator.Run> runs) {
     return new Superblock(blockSize, totalBlocks, journalStart, journalBlocks, dataStart,
         dataBlocks, uuid, seq + 1, newJournalSeq, bytes, crc, List.copyOf(runs), createdNs,
         reserveBlocks);
   }
 
   /** Encodes this superblock into one block. */
-  byte[] encode() {
+  public byte[] encode() {
     Codec.Writer w = new Codec.Writer(blockSize);
     w.u64(MAGIC).u32(VERSION).u32(blockSize).u64(totalBlocks).u64(journalStart)
         .u64(journalBlocks).u64(dataStart).u64(dataBlocks)
@@ -95,7 +98,7 @@ record Superblock(int blockSize, long totalBlocks, long journalStart, long journ
   }
 
   /** Returns true if {@code b} starts with the sealfs magic. */
-  static boolean hasMagic(byte[] b) {
+  public static boolean hasMagic(byte[] b) {
     return b.length >= 8
         && ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0) == MAGIC;
   }
@@ -104,7 +107,7 @@ record Superblock(int blockSize, long totalBlocks, long journalStart, long journ
    * Decodes a superblock copy from {@code b} (at least {@link #MIN_BLOCK} bytes read at its
    * slot); throws EUCLEAN naming the problem.
    */
-  static Superblock decode(byte[] b, long deviceBytes) {
+  public static Superblock decode(byte[] b, long deviceBytes) {
     Codec.Reader r = new Codec.Reader(b, 0, b.length, "superblock");
     r.check(r.u64() == MAGIC, "bad magic");
     int version = r.u32();

@@ -1,5 +1,6 @@
-package dev.sealfs.core;
+package dev.sealfs.core.journal;
 
+import dev.sealfs.core.device.Device;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -35,20 +36,20 @@ import java.util.List;
  * later one reached the disk looks the same; {@code sealfs fsck} then repairs by discarding
  * everything after the damage.)
  */
-final class Journal {
+public final class Journal {
   /** Record magic, "JRNL" little-endian. */
-  static final int MAGIC = 0x4C4E524A;
+  public static final int MAGIC = 0x4C4E524A;
   /** Record type of a commit record. */
-  static final int COMMIT = 0x7F;
+  public static final int COMMIT = 0x7F;
   /** Bytes of header before the payload. */
-  static final int HEADER = 20;
+  public static final int HEADER = 20;
   /** Bytes of trailer after the payload. */
-  static final int TRAILER = 4;
+  public static final int TRAILER = 4;
   /**
    * How far past the expected seq a record may be and still count as this epoch's (far more
    * records than any journal region holds); anything further is another filesystem's leftover.
    */
-  static final long MAX_SEQ_AHEAD = 1L << 32;
+  public static final long MAX_SEQ_AHEAD = 1L << 32;
 
   /** The device. */
   private final Device device;
@@ -62,7 +63,7 @@ final class Journal {
   private long nextSeq;
 
   /** Creates a journal over a region, writing next at {@code writePos} with {@code nextSeq}. */
-  Journal(Device device, long startByte, long capacityBytes, long nextSeq, long writePos) {
+  public Journal(Device device, long startByte, long capacityBytes, long nextSeq, long writePos) {
     this.device = device;
     this.startByte = startByte;
     this.capacityBytes = capacityBytes;
@@ -71,32 +72,32 @@ final class Journal {
   }
 
   /** Returns the bytes used since the last checkpoint. */
-  long usedBytes() {
+  public long usedBytes() {
     return writePos;
   }
 
   /** Returns the region's capacity in bytes. */
-  long capacityBytes() {
+  public long capacityBytes() {
     return capacityBytes;
   }
 
   /** Returns the seq the next record will get. */
-  long nextSeq() {
+  public long nextSeq() {
     return nextSeq;
   }
 
   /** Returns the on-disk size of a group with these records. */
-  static long groupBytes(Metadata.Group g) {
+  public static long groupBytes(Group g) {
     return g.records().length - 6L * g.count() + (long) (HEADER + TRAILER) * (g.count() + 1);
   }
 
   /** Returns true if a group of {@code bytes} fits in what is left of the region. */
-  boolean fits(long bytes) {
+  public boolean fits(long bytes) {
     return writePos + bytes <= capacityBytes;
   }
 
   /** Appends {@code g} and its COMMIT record with one write (not forced). */
-  void append(Metadata.Group g) {
+  public void append(Group g) {
     long total = groupBytes(g);
     ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
     byte[] src = g.records();
@@ -123,7 +124,7 @@ final class Journal {
   }
 
   /** Starts the log again at offset 0 (after a checkpoint) with {@code firstSeq}. */
-  void reset(long firstSeq) {
+  public void reset(long firstSeq) {
     this.writePos = 0;
     this.nextSeq = firstSeq;
   }
@@ -139,12 +140,19 @@ final class Journal {
    * @param damagedAt offset where a damaged record hides later committed groups, or -1
    * @param maxSeq the largest seq of any valid record of this epoch seen in the region
    */
-  record Replay(int groups, long records, long endPos, long nextSeq, long tailBytes,
+  public record Replay(int groups, long records, long endPos, long nextSeq, long tailBytes,
       long damagedAt, long maxSeq) {}
 
+  /** Where replay hands each record of a committed group (the metadata state machine). */
+  @FunctionalInterface
+  public interface RecordSink {
+    /** Applies record {@code type} whose payload is {@code b[off, off + len)}. */
+    void apply(int type, byte[] b, int off, int len);
+  }
+
   /** Replays every committed group of the region into {@code meta}. */
-  static Replay replay(Device device, long startByte, long capacityBytes, long firstSeq,
-      Metadata meta) {
+  public static Replay replay(Device device, long startByte, long capacityBytes, long firstSeq,
+      RecordSink meta) {
     byte[] region = new byte[(int) capacityBytes];
     device.read(ByteBuffer.wrap(region), startByte);
     ByteBuffer bb = ByteBuffer.wrap(region).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,4 +1,4 @@
-package dev.sealfs.core;
+package dev.sealfs.core.alloc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sealfs.core.Allocator.Run;
+import dev.sealfs.core.alloc.Allocator.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,5 +1,7 @@
-package dev.sealfs.core;
+package dev.sealfs.core.device;
 
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * channel I/O is thread-safe, and callers hold the filesystem lock for anything that must be
  * ordered.
  */
-final class Device implements AutoCloseable {
+public final class Device implements AutoCloseable {
   /** The device's absolute path. */
   private final Path path;
   /** The open channel. */
@@ -30,7 +32,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Opens the device at {@code path}; a missing file is ENOENT with a one-line message. */
-  static Device open(Path path, boolean readOnly) {
+  public static Device open(Path path, boolean readOnly) {
     Path abs = path.toAbsolutePath().normalize();
     try {
       FileChannel ch = readOnly
@@ -45,12 +47,12 @@ final class Device implements AutoCloseable {
   }
 
   /** Returns the device's absolute path. */
-  Path path() {
+  public Path path() {
     return path;
   }
 
   /** Takes the exclusive advisory lock; EBUSY if another process (another sealfs) holds it. */
-  void lockExclusive(boolean shared) {
+  public void lockExclusive(boolean shared) {
     try {
       lock = channel.tryLock(0, Long.MAX_VALUE, shared);
     } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
@@ -63,7 +65,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Returns the device size in bytes (block devices via sysfs when the channel says 0). */
-  long sizeBytes() {
+  public long sizeBytes() {
     try {
       long size = channel.size();
       if (size == 0 && !Files.isRegularFile(path)) {
@@ -80,7 +82,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Reads {@code dst.remaining()} bytes at {@code byteOffset}; bytes past the end read as 0. */
-  void read(ByteBuffer dst, long byteOffset) {
+  public void read(ByteBuffer dst, long byteOffset) {
     try {
       long pos = byteOffset;
       while (dst.hasRemaining()) {
@@ -99,7 +101,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Writes all of {@code src} at {@code byteOffset}. */
-  void write(ByteBuffer src, long byteOffset) {
+  public void write(ByteBuffer src, long byteOffset) {
     try {
       long pos = byteOffset;
       while (src.hasRemaining()) {
@@ -112,7 +114,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Makes every write so far durable (fdatasync). */
-  void force() {
+  public void force() {
     try {
       channel.force(false);
     } catch (IOException e) {
@@ -121,7 +123,7 @@ final class Device implements AutoCloseable {
   }
 
   /** Sets the length of an image file (creating it sparse). */
-  void setLength(long bytes) {
+  public void setLength(long bytes) {
     try {
       if (channel.size() > bytes) {
         channel.truncate(bytes);

@@ -1,5 +1,15 @@
-package dev.sealfs.core;
+package dev.sealfs.core.commit;
 
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.alloc.Allocator;
+import dev.sealfs.core.device.Device;
+import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.journal.Checkpoint;
+import dev.sealfs.core.journal.Journal;
+import dev.sealfs.core.journal.Superblock;
 import java.nio.ByteBuffer;
 
 /**
@@ -7,7 +17,7 @@ import java.nio.ByteBuffer;
  * committed journal groups after it; then rebuilds free space from the extent maps. Shared by
  * mount and fsck. Writes nothing.
  */
-final class Loader {
+public final class Loader {
   private Loader() {}
 
   /**
@@ -18,15 +28,15 @@ final class Loader {
    * @param replay what the journal replay found
    * @param alloc free space (null until {@link #buildAllocator})
    */
-  record Loaded(Superblock sb, Metadata meta, Journal.Replay replay, Allocator alloc) {
+  public record Loaded(Superblock sb, Metadata meta, Journal.Replay replay, Allocator alloc) {
     /** Returns a copy with the allocator set. */
-    Loaded withAlloc(Allocator a) {
+    public Loaded withAlloc(Allocator a) {
       return new Loaded(sb, meta, replay, a);
     }
   }
 
   /** Reads the newest valid superblock copy; throws a one-line FsException otherwise. */
-  static Superblock readSuperblock(Device dev) {
+  public static Superblock readSuperblock(Device dev) {
     long size = dev.sizeBytes();
     if (size < 2L * Superblock.MIN_BLOCK) {
       throw FsException.of(Errno.EINVAL,
@@ -77,7 +87,7 @@ final class Loader {
   }
 
   /** Loads superblock, checkpoint and journal; throws a one-line FsException if damaged. */
-  static Loaded load(Device dev) {
+  public static Loaded load(Device dev) {
     return load(dev, false);
   }
 
@@ -85,7 +95,7 @@ final class Loader {
    * Loads superblock, checkpoint and journal; with {@code acceptDamagedJournal} (fsck repair),
    * committed groups hidden behind a damaged journal record are discarded instead of refused.
    */
-  static Loaded load(Device dev, boolean acceptDamagedJournal) {
+  public static Loaded load(Device dev, boolean acceptDamagedJournal) {
     Superblock sb = readSuperblock(dev);
     try {
       Metadata meta = Metadata.restore(Checkpoint.read(dev, sb));
@@ -94,7 +104,7 @@ final class Loader {
         throw FsException.of(Errno.EUCLEAN, "metadata damaged: journal too large");
       }
       Journal.Replay replay = Journal.replay(dev, sb.journalStart() * sb.blockSize(), jBytes,
-          sb.journalSeq(), meta);
+          sb.journalSeq(), meta::apply);
       if (replay.damagedAt() >= 0 && !acceptDamagedJournal) {
         throw FsException.of(Errno.EUCLEAN, "metadata damaged: journal record at offset "
             + replay.damagedAt() + " is corrupt and committed changes follow it;"
@@ -114,7 +124,7 @@ final class Loader {
   }
 
   /** Rebuilds free space from every extent map and the checkpoint; EUCLEAN on overlap. */
-  static Loaded buildAllocator(Loaded l) {
+  public static Loaded buildAllocator(Loaded l) {
     Superblock sb = l.sb();
     Allocator a = new Allocator(sb.dataStart(), sb.dataBlocks());
     String where = "";

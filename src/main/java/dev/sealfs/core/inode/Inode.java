@@ -1,5 +1,6 @@
-package dev.sealfs.core;
+package dev.sealfs.core.inode;
 
+import dev.sealfs.core.seal.OpenFile;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.TreeMap;
@@ -9,65 +10,65 @@ import java.util.TreeMap;
  * (directories) or a target (symlinks), extended attributes, and the runtime state of opens and
  * seal holders. Guarded by the filesystem lock.
  */
-final class Inode {
+public final class Inode {
   /** File type mask. */
-  static final int S_IFMT = 0170000;
+  public static final int S_IFMT = 0170000;
   /** Directory type. */
-  static final int S_IFDIR = 0040000;
+  public static final int S_IFDIR = 0040000;
   /** Regular file type. */
-  static final int S_IFREG = 0100000;
+  public static final int S_IFREG = 0100000;
   /** Symlink type. */
-  static final int S_IFLNK = 0120000;
+  public static final int S_IFLNK = 0120000;
   /** Set-user-id bit. */
-  static final int S_ISUID = 04000;
+  public static final int S_ISUID = 04000;
   /** Set-group-id bit. */
-  static final int S_ISGID = 02000;
+  public static final int S_ISGID = 02000;
   /** Group-execute permission bit. */
-  static final int S_IXGRP = 00010;
+  public static final int S_IXGRP = 00010;
 
   /** The inode number (stable, never reused while the filesystem lives). */
-  final long ino;
+  public final long ino;
   /** Type and permission bits. */
-  int mode;
+  public int mode;
   /** Owner. */
-  int uid;
+  public int uid;
   /** Group. */
-  int gid;
+  public int gid;
   /** Hard link count (directories: 2 + subdirectories). */
-  long nlink;
+  public long nlink;
   /** Device number of a device node. */
-  long rdev;
+  public long rdev;
   /** Size in bytes. */
-  long size;
+  public long size;
   /** Access time, ns. */
-  long atimeNs;
+  public long atimeNs;
   /** Modification time, ns. */
-  long mtimeNs;
+  public long mtimeNs;
   /** Change time, ns. */
-  long ctimeNs;
+  public long ctimeNs;
   /** Block-map generation: changes with every change of the block map. */
-  long generation;
+  public long generation;
   /** The block map of a regular file; null for other types. */
-  final ExtentMap extents;
+  public final ExtentMap extents;
   /** Name to inode number, for directories; null for other types. */
-  final HashMap<String, Long> entries;
+  public final HashMap<String, Long> entries;
   /** The parent directory's inode number, for directories. */
-  long parent;
+  public long parent;
   /** Symlink target, for symlinks. */
-  String target;
+  public String target;
   /** Extended attributes (real ones only), created on first use. */
-  TreeMap<String, byte[]> xattrs;
+  public TreeMap<String, byte[]> xattrs;
   /** Open file handles on this inode. */
-  int openCount;
+  public int openCount;
   /** Kernel lookup references (FUSE nlookup): taken by lookup and the creating calls. */
-  long lookupCount;
+  public long lookupCount;
   /** Seal holders by file handle, in sealing order; created on first seal. */
-  LinkedHashMap<Long, OpenFile> holders;
+  public LinkedHashMap<Long, OpenFile> holders;
   /** Journal group number of this inode's last block-map change (for durable seals). */
-  long mapGroup;
+  public long mapGroup;
 
   /** Creates an inode of the type given by {@code mode}. */
-  Inode(long ino, int mode) {
+  public Inode(long ino, int mode) {
     this.ino = ino;
     this.mode = mode;
     int type = mode & S_IFMT;
@@ -76,17 +77,17 @@ final class Inode {
   }
 
   /** Returns true for a directory. */
-  boolean isDir() {
+  public boolean isDir() {
     return (mode & S_IFMT) == S_IFDIR;
   }
 
   /** Returns true for a regular file. */
-  boolean isReg() {
+  public boolean isReg() {
     return (mode & S_IFMT) == S_IFREG;
   }
 
   /** Returns true for a symlink. */
-  boolean isSymlink() {
+  public boolean isSymlink() {
     return (mode & S_IFMT) == S_IFLNK;
   }
 
@@ -97,7 +98,7 @@ final class Inode {
    * {@code outsideGroup} (the caller is neither privileged nor in the file's group).
    * Directories keep both. Returns true if the mode changed.
    */
-  boolean killPrivileges(boolean outsideGroup) {
+  public boolean killPrivileges(boolean outsideGroup) {
     if (isDir()) {
       return false;
     }
@@ -110,22 +111,22 @@ final class Inode {
   }
 
   /** Returns true if the mode has a privilege bit that {@link #killPrivileges} could drop. */
-  boolean hasPrivileges() {
+  public boolean hasPrivileges() {
     return (mode & (S_ISUID | S_ISGID)) != 0;
   }
 
   /** Returns true if any handle holds a seal on this inode. */
-  boolean isSealed() {
+  public boolean isSealed() {
     return holders != null && !holders.isEmpty();
   }
 
   /** Returns the number of seal holders. */
-  int holderCount() {
+  public int holderCount() {
     return holders == null ? 0 : holders.size();
   }
 
   /** Returns the extended attributes map, creating it if needed. */
-  TreeMap<String, byte[]> xattrs() {
+  public TreeMap<String, byte[]> xattrs() {
     if (xattrs == null) {
       xattrs = new TreeMap<>();
     }

@@ -1,0 +1,190 @@
+package dev.sealfs.core.data;
+
+import dev.sealfs.core.Caller;
+import dev.sealfs.core.Errno;
+import dev.sealfs.core.FsException;
+import dev.sealfs.core.LayoutExtent;
+import dev.sealfs.core.LayoutPage;
+import dev.sealfs.core.SealResult;
+import dev.sealfs.core.SealStatus;
+import dev.sealfs.core.commit.Durability;
+import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.seal.HolderViews;
+import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.OpenFile;
+import dev.sealfs.core.seal.SealMode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seal ioctls (SPEC 4.1): SEAL makes a handle a holder, UNSEAL and release drop it, STATUS
+ * and LAYOUT report. The check that refuses changes of a sealed map is {@link LayoutGate}.
+ *
+ * <h2>Theory of operation</h2>
+ *
+ * <p>SEAL checks the mode's precondition against the map (strict: no holes or unwritten
+ * extents, else EPERM; prepare: make the whole file written first, through the gate, so a
+ * second holder's prepare that would change a frozen map is ETXTBSY; asis: none), adds the
+ * handle to the inode's holder set (idempotent) and, if the map changed since the last durable
+ * commit, reports that the seal must wait for that commit ({@link #needsDurableCommit}), so
+ * that before SEAL returns the frozen map is on the device.
+ *
+ * <p>Locks: the caller holds the inode's lock exclusively (shared for STATUS and LAYOUT) and
+ * makes the commit after releasing it.
+ */
+public final class Sealing {
+  private static final Logger LOG = LoggerFactory.getLogger(Sealing.class);
+
+  /** SEALFS_SEAL_PREPARE. */
+  public static final long SEAL_PREPARE = 1;
+  /** SEALFS_SEAL_ASIS. */
+  public static final long SEAL_ASIS = 2;
+
+  /** The seal choke point. */
+  private final LayoutGate gate;
+  /** Seal-state views. */
+  private final HolderViews views;
+  /** The data unit (the prepare step). */
+  private final FileData data;
+  /** Group numbers and writability. */
+  private final Durability dur;
+  /** Block size in bytes. */
+  private final int bs;
+
+  /** Creates the seal unit. */
+  public Sealing(LayoutGate gate, HolderViews views, FileData data, Durability dur,
+      int blockSize) {
+    this.gate = gate;
+    this.views = views;
+    this.data = data;
+    this.dur = dur;
+    this.bs = blockSize;
+  }
+
+  /** Checks that {@code c} may seal through {@code of}: owner or root, handle writable. */
+  public void checkSealPermission(OpenFile of, Caller c) {
+    if (!c.isRoot() && c.uid() != of.inode.uid) {
+      throw FsException.of(Errno.EACCES, "only the owner or root may seal");
+    }
+    if (!of.writable()) {
+      throw FsException.of(Errno.EACCES, "sealing needs a handle open for writing");
+    }
+  }
+
+  /** SEALFS_IOC_SEAL: checks the request and makes {@code of} a holder (SPEC 4.1). */
+  public SealResult seal(OpenFile of, long flags, long offset, long length, long[] reserved,
+      Caller caller) {
+    if ((flags & (SEAL_PREPARE | SEAL_ASIS)) == (SEAL_PREPARE | SEAL_ASIS)) {
+      throw FsException.of(Errno.EINVAL, "prepare and asis together");
+    }
+    if ((flags & ~(SEAL_PREPARE | SEAL_ASIS)) != 0) {
+      throw FsException.of(Errno.EOPNOTSUPP, "unknown seal flags 0x" + Long.toHexString(flags));
+    }
+    if (offset != 0 || length != 0) {
+      throw FsException.of(Errno.EINVAL, "range seals are reserved: offset and length must be 0");
+    }
+    if (reserved != null) {
+      for (long r : reserved) {
+        if (r != 0) {
+          throw FsException.of(Errno.EINVAL, "reserved fields must be 0");
+        }
+      }
+    }
+    if (!of.inode.isReg()) {
+      throw FsException.of(Errno.EINVAL, "only regular files can be sealed");
+    }
+    checkSealPermission(of, caller);
+    SealMode mode = flags == SEAL_PREPARE ? SealMode.PREPARE
+        : flags == SEAL_ASIS ? SealMode.ASIS : SealMode.STRICT;
+    return sealHandle(of, mode, caller);
+  }
+
+  /** Makes {@code of} a holder in {@code mode} (idempotent); the caller then commits if asked. */
+  public SealResult sealHandle(OpenFile of, SealMode mode, Caller c) {
+    Inode i = of.inode;
+    if (i.holders != null && i.holders.containsKey(of.fh)) {
+      return new SealResult(i.generation, i.holderCount());
+    }
+    long blocks = (i.size + bs - 1) / bs;
+    switch (mode) {
+      case STRICT -> {
+        if (!ExtentIo.allWritten(i, 0, blocks)) {
+          throw FsException.of(Errno.EPERM, "file has holes or unwritten extents");
+        }
+      }
+      case PREPARE -> {
+        if (!ExtentIo.allWritten(i, 0, blocks)) {
+          gate.breakLayout(i, "seal prepare");
+          dur.checkWritable();
+          data.makeWritten(i, 0, blocks, 0, 0);
+        }
+      }
+      default -> {
+        // asis: freeze as is
+      }
+    }
+    if (i.holders == null) {
+      i.holders = new LinkedHashMap<>();
+    }
+    of.sealMode = mode;
+    of.sealPid = c.pid();
+    of.sealUid = c.uid();
+    of.sealSinceMs = System.currentTimeMillis();
+    i.holders.put(of.fh, of);
+    LOG.info("inode {} sealed ({}) by handle {} pid {}: generation {}, {} holders", i.ino,
+        mode.label(), of.fh, c.pid(), i.generation, i.holderCount());
+    return new SealResult(i.generation, i.holderCount());
+  }
+
+  /** Returns true if {@code i}'s last map change is not durable yet (a seal must commit). */
+  public boolean needsDurableCommit(Inode i) {
+    return i.mapGroup > dur.durableGroup();
+  }
+
+  /** SEALFS_IOC_UNSEAL: drops {@code of}'s hold, if it has one. */
+  public void unseal(OpenFile of) {
+    Inode i = of.inode;
+    if (i.holders != null && i.holders.remove(of.fh) != null) {
+      of.sealMode = null;
+      LOG.info("inode {} unsealed by handle {} ({} holders left)", i.ino, of.fh,
+          i.holderCount());
+    }
+  }
+
+  /** SEALFS_IOC_STATUS for handle {@code of}. */
+  public SealStatus status(OpenFile of) {
+    Inode i = of.inode;
+    boolean mine = i.holders != null && i.holders.containsKey(of.fh);
+    return new SealStatus(i.isSealed(), mine, i.holderCount(), i.generation,
+        i.isReg() ? i.size : 0, bs);
+  }
+
+  /**
+   * SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}, an unsigned
+   * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
+   */
+  public LayoutPage layout(OpenFile of, long start) {
+    Inode i = of.inode;
+    if (!i.isReg()) {
+      throw FsException.of(Errno.EINVAL, "not a regular file");
+    }
+    List<LayoutExtent> out = new ArrayList<>();
+    if (start < 0) {
+      return new LayoutPage(i.generation, start, true, i.isSealed(), bs, i.size, out);
+    }
+    long fb = start / bs;
+    Extent e = i.extents.ceiling(fb);
+    long next = start;
+    while (e != null && out.size() < LayoutPage.MAX_EXTENTS) {
+      Extent part = e.fileBlock() < fb ? e.slice(fb, e.fileEnd()) : e;
+      out.add(views.toLayout(part));
+      next = part.fileEnd() * bs;
+      e = i.extents.ceiling(part.fileEnd());
+    }
+    return new LayoutPage(i.generation, next, e == null, i.isSealed(), bs, i.size, out);
+  }
+}
