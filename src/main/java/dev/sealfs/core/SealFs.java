@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,11 +132,12 @@ public final class SealFs implements AutoCloseable {
     this.bs = l.sb().blockSize();
     this.meta = l.meta();
     this.dur = new Durability(device, l, readOnly, this);
-    this.gate = new LayoutGate(meta, dur);
+    this.gate = new LayoutGate(meta, dur, bs);
+    gate.setMonitor(this);
     this.life = new Lifetime(meta, dur);
     this.ns = new Namespace(meta, dur, life);
     this.attrs = new Attributes(meta, dur, bs);
-    HolderViews views = new HolderViews(device.path(), bs);
+    HolderViews views = new HolderViews(device.path(), bs, gate);
     this.xattrs = new Xattrs(meta, dur, views);
     ExtentIo io = new ExtentIo(device, dur, bs);
     Placement place = new Placement(l.alloc(), dur, bs);
@@ -289,7 +291,10 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
   public synchronized void truncate(long ino, long size, Caller caller) {
-    truncate(ns.inode(ino), size, caller);
+    parked(() -> {
+      truncate(ns.inode(ino), size, caller);
+      return null;
+    });
   }
 
   private void truncate(Inode i, long size, Caller caller) {
@@ -303,6 +308,10 @@ public final class SealFs implements AutoCloseable {
    * not 0 the size change goes through that open handle (ftruncate).
    */
   public synchronized Stat setattr(long ino, long fh, SetAttr a, Caller caller) {
+    return parked(() -> setattrOnce(ino, fh, a, caller));
+  }
+
+  private Stat setattrOnce(long ino, long fh, SetAttr a, Caller caller) {
     Inode i = fh != 0 ? handles.get(fh).inode : ns.inode(ino);
     if (a.size() >= 0) {
       truncate(i, a.size(), caller);
@@ -326,7 +335,10 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets the size of the file open as {@code fh}; a non-root caller drops setuid/setgid. */
   public synchronized void ftruncate(long fh, long size, Caller caller) {
-    truncate(handles.get(fh).inode, size, caller);
+    parked(() -> {
+      truncate(handles.get(fh).inode, size, caller);
+      return null;
+    });
   }
 
   /** Returns filesystem counters. */
@@ -419,8 +431,8 @@ public final class SealFs implements AutoCloseable {
           if (sealing.needsDurableCommit(i)) {
             dur.commit(true);
           }
-        } catch (FsException e) {
-          dropHandle(of);
+        } catch (RuntimeException e) {
+          dropHandle(of); // FsException, or a break ended (LayoutGate.BreakWaited): open again
           throw e;
         }
       }
@@ -429,13 +441,14 @@ public final class SealFs implements AutoCloseable {
   }
 
   private void dropHandle(OpenFile of) {
+    gate.letGo(of);
     handles.remove(of);
     life.maybeFree(of.inode);
   }
 
   /** Opens inode {@code ino} with open(2) {@code flags}; returns the new file handle. */
   public synchronized long open(long ino, int flags, Caller caller) {
-    return open(ns.inode(ino), flags, caller);
+    return parked(() -> open(ns.inode(ino), flags, caller));
   }
 
   private long open(Inode i, int flags, Caller caller) {
@@ -455,6 +468,10 @@ public final class SealFs implements AutoCloseable {
    */
   public synchronized Created create(long parentIno, String name, int mode, int flags,
       Caller caller) {
+    return parked(() -> createOnce(parentIno, name, mode, flags, caller));
+  }
+
+  private Created createOnce(long parentIno, String name, int mode, int flags, Caller caller) {
     Namespace.Parent p = ns.parent(parentIno, name);
     Inode i = ns.child(p);
     long fh;
@@ -486,7 +503,11 @@ public final class SealFs implements AutoCloseable {
    * caller is asked for only if the file has setuid/setgid bits, which a non-root writer drops.
    */
   public synchronized int write(long fh, ByteBuffer src, long offset, Supplier<Caller> caller) {
-    return data.write(handles.get(fh), src, offset, caller);
+    int position = src.position();
+    return parked(() -> {
+      src.position(position);
+      return data.write(handles.get(fh), src, offset, caller);
+    });
   }
 
   /** Drops file handle {@code fh} (and its seal, if it holds one). */
@@ -511,7 +532,10 @@ public final class SealFs implements AutoCloseable {
   /** fallocate(2) with Linux {@code mode} bits; a non-root caller drops setuid/setgid. */
   public synchronized void fallocate(long fh, int mode, long offset, long length,
       Caller caller) {
-    falloc.fallocate(handles.get(fh), mode, offset, length, caller);
+    parked(() -> {
+      falloc.fallocate(handles.get(fh), mode, offset, length, caller);
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -546,11 +570,61 @@ public final class SealFs implements AutoCloseable {
   public synchronized SealResult seal(long fh, long flags, long offset, long length,
       long[] reserved, Caller caller) {
     OpenFile of = handles.get(fh);
-    SealResult r = sealing.seal(of, flags, offset, length, reserved, caller);
+    SealResult r = parked(() -> sealing.seal(of, flags, offset, length, reserved, caller));
     if (sealing.needsDurableCommit(of.inode)) {
       dur.commit(true);
     }
     return r;
+  }
+
+  /**
+   * SEALFS_IOC_BREAK through {@code fh} (SPEC 12): flags 0 breaks the breakable seals and
+   * returns when they are gone; {@code 1} (FORCE, root) revokes every seal now.
+   */
+  public synchronized void breakSeals(long fh, long flags, Caller caller) {
+    sealing.breakSeals(handles.get(fh), flags, caller);
+  }
+
+  /** The state word of SEALFS_IOC_STATUS for {@code fh}: BREAKING 1, REVOKED 2 (SPEC 10). */
+  public synchronized long sealStatusState(long fh) {
+    return sealing.statusState(handles.get(fh));
+  }
+
+  /** The break deadline (CLOCK_REALTIME ms) of {@code fh}'s inode, or 0 if no break runs. */
+  public synchronized long breakDeadlineMs(long fh) {
+    return sealing.breakDeadlineMs(handles.get(fh));
+  }
+
+  /**
+   * Applies the seal mount options: {@code seal_limit} in bytes (0 = none) and
+   * {@code break_time} in seconds (SPEC 10, 12).
+   */
+  public synchronized void configureSeals(long sealLimitBytes, int breakTimeSeconds) {
+    gate.configure(sealLimitBytes, breakTimeSeconds);
+  }
+
+  /** Sets who is told when a holder's seal begins to break (handle number; SPEC 10 POLLPRI). */
+  public synchronized void onBreakBegun(LongConsumer listener) {
+    gate.setBreakListener(of -> listener.accept(of.fh));
+  }
+
+  /** Returns the number of quarantined blocks (SPEC 10; counted as used by statfs). */
+  public synchronized long quarantinedBlocks() {
+    return gate.quarantinedBlocks();
+  }
+
+  /**
+   * Runs {@code op} and runs it again while it ends by waiting for a break of breakable seals
+   * ({@link LayoutGate.BreakWaited}): the lock was released while it waited, so it starts over.
+   */
+  private <T> T parked(Supplier<T> op) {
+    while (true) {
+      try {
+        return op.get();
+      } catch (LayoutGate.BreakWaited again) {
+        LOG.debug("a break ended; running the operation again");
+      }
+    }
   }
 
   /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
@@ -594,6 +668,7 @@ public final class SealFs implements AutoCloseable {
   @Override
   public void close() {
     synchronized (this) {
+      gate.drainQuarantine();
       dur.closeLocked();
     }
     dur.stopCommitter();
