@@ -21,7 +21,7 @@ try:
 except OSError as e:
     assert e.errno == errno.EOPNOTSUPP, e
 PY
-out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$PYTHON" -c '
 import errno, fcntl, struct
 try:
     fcntl.ioctl(8, 0x40087305, struct.pack("<Q", 1))

@@ -14,8 +14,8 @@ import errno, os, subprocess, sealfs_ioctl as s
 f = os.environ["F"]
 a, b, c = (os.open(f, os.O_RDWR) for _ in range(3))
 s.seal_range(a, 0, 16384)
-s.seal_range(b, 8192, 16384, s.SEAL_BREAKABLE)
-s.seal(c)
+s.seal_range(b, 8192, 16384)
+s.seal(c, s.SEAL_BREAKABLE)
 s.seal_range(a, 0, 16384)                                   # same again: fine
 try:
     s.seal_range(a, 0, 8192)
@@ -27,8 +27,8 @@ out = subprocess.run(["getfattr", "--only-values", "-n", "user.sealfs.holders", 
 lines = out.strip().split("\n")
 assert len(lines) == 3, out
 assert lines[0].endswith(" range=0:16384 breakable=0 state=held"), lines[0]
-assert lines[1].endswith(" range=8192:16384 breakable=1 state=held"), lines[1]
-assert lines[2].endswith(" range=0:0 breakable=0 state=held"), lines[2]
+assert lines[1].endswith(" range=8192:16384 breakable=0 state=held"), lines[1]
+assert lines[2].endswith(" range=0:0 breakable=1 state=held"), lines[2]
 s.unseal(c)
 PUNCH_KEEP = 0x03
 import ctypes

@@ -116,7 +116,11 @@ public final class FileData {
     io.write(i, src, offset);
     if (extend) {
       i.size = end;
-      gate.mapChanged(i);
+      if (mapped) {
+        gate.sizeChanged(i); // into blocks already written (a prepared range): same map
+      } else {
+        gate.mapChanged(i);
+      }
     }
     long t = Limits.nowNs();
     i.mtimeNs = t;

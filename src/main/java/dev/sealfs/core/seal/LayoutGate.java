@@ -182,6 +182,16 @@ public final class LayoutGate {
     meta.markDirty(i);
   }
 
+  /**
+   * Records that only {@code i}'s size changed (a write past EOF into blocks already written):
+   * dirty attributes and the journal group, but the same generation, since the block map is
+   * the same (SPEC 5: a holder's generation stays valid).
+   */
+  public void sizeChanged(Inode i) {
+    i.mapGroup = dur.runningGroup();
+    meta.markDirty(i);
+  }
+
   /** Returns how many operations were refused with ETXTBSY. */
   public long refusedCount() {
     return refused.get();
