@@ -872,9 +872,15 @@ static int parse_holders(const char *text, struct holder *h, int max, char *why,
 			return -1;
 		memcpy(line, s, len);
 		line[len] = 0;
-		if (sscanf(line, "handle=%llu pid=%ld uid=%lu mode=%15s since=%63s%n", &h[n].handle,
-			   &h[n].pid, &h[n].uid, h[n].mode, h[n].since, &used) != 5 ||
-		    used != (int)len) {
+		/* SPEC 4.3 with the section 9/10 tail: range=<o>:<l> breakable=<0/1> state=<s> */
+		unsigned long long roff, rlen;
+		int breakable;
+		char state[16];
+		if (sscanf(line, "handle=%llu pid=%ld uid=%lu mode=%15s since=%63s range=%llu:%llu "
+			   "breakable=%d state=%15s%n", &h[n].handle, &h[n].pid, &h[n].uid, h[n].mode,
+			   h[n].since, &roff, &rlen, &breakable, state, &used) != 9 ||
+		    used != (int)len || (breakable != 0 && breakable != 1) ||
+		    (strcmp(state, "held") && strcmp(state, "breaking") && strcmp(state, "revoked"))) {
 			snprintf(why, wl, "malformed holder line [%s]", line);
 			return -1;
 		}

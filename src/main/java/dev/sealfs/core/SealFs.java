@@ -608,6 +608,20 @@ public final class SealFs implements AutoCloseable {
     gate.setBreakListener(of -> listener.accept(of.fh));
   }
 
+  /**
+   * Interrupts thread {@code t} if it is waiting for a break of breakable seals (the native
+   * binding's FUSE INTERRUPT): its operation fails with EINTR. True if it was waiting.
+   */
+  public synchronized boolean interruptBreakWait(Thread t) {
+    return gate.interrupt(t);
+  }
+
+  /** True if handle {@code fh} reports POLLPRI: its seal is breaking or was revoked (SPEC 10). */
+  public synchronized boolean pollPri(long fh) {
+    OpenFile of = handles.find(fh);
+    return of != null && gate.pollPri(of);
+  }
+
   /** Returns the number of quarantined blocks (SPEC 10; counted as used by statfs). */
   public synchronized long quarantinedBlocks() {
     return gate.quarantinedBlocks();

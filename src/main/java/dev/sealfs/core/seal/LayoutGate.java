@@ -7,9 +7,11 @@ import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +110,8 @@ public final class LayoutGate {
   private Object monitor = this;
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
+  /** Threads waiting for a break now (only these may be interrupted: see {@link #interrupt}). */
+  private final Set<Thread> waiters = new HashSet<>();
   /** Revokes at deadlines that no waiter is left to see; created on the first break. */
   private ScheduledExecutorService timer;
 
@@ -219,13 +223,40 @@ public final class LayoutGate {
         revokeBreaking(i);
         break;
       }
+      waiters.add(Thread.currentThread());
+      boolean interrupted;
       try {
         monitor.wait(deadline - now);
+        interrupted = Thread.interrupted(); // an interrupt that raced a normal wake-up
       } catch (InterruptedException e) {
+        interrupted = true;
+      } finally {
+        waiters.remove(Thread.currentThread());
+      }
+      if (interrupted) {
+        LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
         throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
       }
     }
     endBreakIfDone(i);
+  }
+
+  /**
+   * Interrupts {@code t} if it is waiting for a break (FUSE INTERRUPT of its request): its
+   * operation fails with EINTR and the break goes on. A thread doing anything else is left
+   * alone, so an interrupt never reaches device I/O. True if it was interrupted.
+   */
+  public boolean interrupt(Thread t) {
+    if (!waiters.contains(t)) {
+      return false;
+    }
+    t.interrupt();
+    return true;
+  }
+
+  /** True if handle {@code of} should report POLLPRI: its seal is breaking or was revoked. */
+  public boolean pollPri(OpenFile of) {
+    return of.breaking || of.revoked;
   }
 
   /** Returns the breakable holders of {@code i}. */
