@@ -12,6 +12,7 @@ import dev.sealfs.core.data.Placement;
 import dev.sealfs.core.data.Sealing;
 import dev.sealfs.core.device.Device;
 import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.journal.Superblock;
 import dev.sealfs.core.ns.Lifetime;
@@ -26,6 +27,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -100,8 +104,14 @@ public final class SealFs implements AutoCloseable {
   /** SEALFS_SEAL_ASIS. */
   public static final long SEAL_ASIS = Sealing.SEAL_ASIS;
 
+  /** The inode locks. */
+  private final InodeLocks locks = new InodeLocks();
+  /** How an operation takes its locks. */
+  private final Ops ops;
   /** The device. */
   private final Device device;
+  /** Free data blocks (the units allocate through {@link Placement}; kept for the checks). */
+  private final Allocator alloc;
   /** Block size in bytes. */
   private final int bs;
   /** The metadata state machine. */
@@ -126,16 +136,19 @@ public final class SealFs implements AutoCloseable {
   private final Fallocate falloc;
   /** The seal ioctls. */
   private final Sealing sealing;
+  /** Opening and dropping handles. */
+  private final Opening opening;
 
   private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
     this.device = device;
     this.bs = l.sb().blockSize();
+    this.alloc = l.alloc();
     this.meta = l.meta();
-    this.dur = new Durability(device, l, readOnly, this);
+    this.ops = new Ops(locks);
+    this.dur = new Durability(device, l, readOnly, ops.epoch());
     this.gate = new LayoutGate(meta, dur, bs);
-    gate.setMonitor(this);
     this.life = new Lifetime(meta, dur);
-    this.ns = new Namespace(meta, dur, life);
+    this.ns = new Namespace(meta, dur, life, locks);
     this.attrs = new Attributes(meta, dur, bs);
     HolderViews views = new HolderViews(device.path(), bs, gate);
     this.xattrs = new Xattrs(meta, dur, views);
@@ -144,6 +157,18 @@ public final class SealFs implements AutoCloseable {
     this.data = new FileData(meta, gate, place, io, dur, bs);
     this.falloc = new Fallocate(meta, gate, place, io, dur, data, bs);
     this.sealing = new Sealing(gate, views, data, dur, bs);
+    this.opening = new Opening(handles, sealing, life, dur);
+    ops.bind(meta, ns, handles, dur);
+    gate.setLocker((i, body) -> {
+      try {
+        ops.onInode(i.ino, true, x -> {
+          body.run();
+          return null;
+        });
+      } catch (FsException gone) {
+        LOG.debug("inode {} went before its break's deadline: {}", i.ino, gone.getMessage());
+      }
+    });
   }
 
   /**
@@ -171,9 +196,7 @@ public final class SealFs implements AutoCloseable {
       if (!readOnly) {
         if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0
             || l.replay().damagedAt() >= 0) {
-          synchronized (fs) {
-            fs.dur.checkpoint();
-          }
+          fs.dur.checkpoint();
         }
         fs.dur.start();
       }
@@ -211,17 +234,29 @@ public final class SealFs implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Locking (the order is written in package-info.java)
+  // ------------------------------------------------------------------------------------------
+
+  /** Makes the seal just taken through {@code fh} durable, if its map changed since (SPEC 4.1). */
+  private void commitSealOf(long fh) {
+    OpenFile of = handles.find(fh);
+    if (of != null && of.sealMode != null && sealing.needsDurableCommit(of.inode)) {
+      dur.commit(true);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Lookup and attributes
   // ------------------------------------------------------------------------------------------
 
   /** Returns the attributes of inode {@code ino}. */
-  public synchronized Stat getattr(long ino) {
-    return attrs.stat(ns.inode(ino));
+  public Stat getattr(long ino) {
+    return ops.onInode(ino, false, attrs::stat);
   }
 
   /** Returns the attributes of the inode open as {@code fh}. */
-  public synchronized Stat fgetattr(long fh) {
-    return attrs.stat(handles.get(fh).inode);
+  public Stat fgetattr(long fh) {
+    return ops.onHandle(fh, false, of -> attrs.stat(of.inode));
   }
 
   /**
@@ -229,8 +264,8 @@ public final class SealFs implements AutoCloseable {
    * nothing, without taking a lookup reference (for resolvers that address the inode for one
    * call only). ENOTDIR if {@code dirIno} is not a directory, ENAMETOOLONG for a long name.
    */
-  public synchronized long find(long dirIno, String name) {
-    return ns.find(dirIno, name);
+  public long find(long dirIno, String name) {
+    return ops.readNames(() -> ns.find(dirIno, name));
   }
 
   /**
@@ -238,68 +273,85 @@ public final class SealFs implements AutoCloseable {
    * {@code parentIno} and takes one kernel lookup reference on it (dropped by {@link #forget}).
    * ENOENT if the name is not there.
    */
-  public synchronized Stat lookup(long parentIno, String name) {
-    return referenced(ns.lookup(parentIno, name));
+  public Stat lookup(long parentIno, String name) {
+    return ops.readNames(() -> referenced(ns.lookup(parentIno, name)));
   }
 
   /** Takes one kernel lookup reference on {@code i} and returns its attributes. */
   private Stat referenced(Inode i) {
-    i.lookupCount++;
-    return attrs.stat(i);
+    try (InodeLocks.Held h = locks.exclusive(i.ino)) {
+      i.lookupCount++;
+      return attrs.stat(i);
+    }
   }
 
   /**
    * FUSE FORGET: drops {@code nlookup} kernel lookup references of inode {@code ino}; an inode
    * with no name, reference or open handle left is freed. Unknown inodes are ignored.
    */
-  public synchronized void forget(long ino, long nlookup) {
-    Inode i = meta.get(ino);
-    if (i == null || nlookup <= 0) {
+  public void forget(long ino, long nlookup) {
+    if (nlookup <= 0 || meta.get(ino) == null) {
       return;
     }
-    i.lookupCount = Math.max(0, i.lookupCount - nlookup);
-    if (!dur.readOnly() && !dur.closed()) {
-      life.maybeFree(i);
+    try {
+      ops.onInode(ino, true, i -> {
+        i.lookupCount = Math.max(0, i.lookupCount - nlookup);
+        if (!dur.readOnly() && !dur.closed()) {
+          life.maybeFree(i);
+        }
+        return null;
+      });
+    } catch (FsException e) {
+      if (e.errno() != Errno.ENOENT) {
+        throw e;
+      }
     }
   }
 
   /** Returns the target of symlink {@code ino} (and updates its atime, relatime). */
-  public synchronized String readlink(long ino) {
-    return ns.readlink(ino);
+  public String readlink(long ino) {
+    return ops.op(() -> ns.readlink(ino));
   }
 
   /** Changes permission bits (and setuid/setgid/sticky). */
-  public synchronized void chmod(long ino, int mode) {
+  public void chmod(long ino, int mode) {
     dur.checkWritable();
-    attrs.chmod(ns.inode(ino), mode);
+    ops.onInode(ino, true, i -> {
+      attrs.chmod(i, mode);
+      return null;
+    });
   }
 
   /**
    * Changes owner and/or group; -1 leaves one unchanged. A file (not a directory) whose owner or
    * group is set loses setuid, and setgid if group-executable ({@link Inode#killPrivileges}).
    */
-  public synchronized void chown(long ino, int uid, int gid) {
+  public void chown(long ino, int uid, int gid) {
     dur.checkWritable();
-    attrs.chown(ns.inode(ino), uid, gid);
-  }
-
-  /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
-  public synchronized void utimens(long ino, long atimeNs, long mtimeNs) {
-    dur.checkWritable();
-    attrs.utimens(ns.inode(ino), atimeNs, mtimeNs);
-  }
-
-  /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
-  public synchronized void truncate(long ino, long size, Caller caller) {
-    parked(() -> {
-      truncate(ns.inode(ino), size, caller);
+    ops.onInode(ino, true, i -> {
+      attrs.chown(i, uid, gid);
       return null;
     });
   }
 
-  private void truncate(Inode i, long size, Caller caller) {
+  /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
+  public void utimens(long ino, long atimeNs, long mtimeNs) {
+    dur.checkWritable();
+    ops.onInode(ino, true, i -> {
+      attrs.utimens(i, atimeNs, mtimeNs);
+      return null;
+    });
+  }
+
+  /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
+  public void truncate(long ino, long size, Caller caller) {
+    ops.onInode(ino, true, i -> truncate(i, size, caller));
+  }
+
+  private Void truncate(Inode i, long size, Caller caller) {
     data.setSize(i, size);
     data.dropPrivileges(i, caller);
+    return null;
   }
 
   /**
@@ -307,12 +359,12 @@ public final class SealFs implements AutoCloseable {
    * the single-attribute call above would) and returns the new attributes. With {@code fh}
    * not 0 the size change goes through that open handle (ftruncate).
    */
-  public synchronized Stat setattr(long ino, long fh, SetAttr a, Caller caller) {
-    return parked(() -> setattrOnce(ino, fh, a, caller));
+  public Stat setattr(long ino, long fh, SetAttr a, Caller caller) {
+    return fh != 0 ? ops.onHandle(fh, true, of -> setattr(of.inode, a, caller))
+        : ops.onInode(ino, true, i -> setattr(i, a, caller));
   }
 
-  private Stat setattrOnce(long ino, long fh, SetAttr a, Caller caller) {
-    Inode i = fh != 0 ? handles.get(fh).inode : ns.inode(ino);
+  private Stat setattr(Inode i, SetAttr a, Caller caller) {
     if (a.size() >= 0) {
       truncate(i, a.size(), caller);
     }
@@ -329,20 +381,17 @@ public final class SealFs implements AutoCloseable {
   }
 
   /** Sets the size of the file open as {@code fh}, as root. */
-  public synchronized void ftruncate(long fh, long size) {
+  public void ftruncate(long fh, long size) {
     ftruncate(fh, size, Caller.ROOT);
   }
 
   /** Sets the size of the file open as {@code fh}; a non-root caller drops setuid/setgid. */
-  public synchronized void ftruncate(long fh, long size, Caller caller) {
-    parked(() -> {
-      truncate(handles.get(fh).inode, size, caller);
-      return null;
-    });
+  public void ftruncate(long fh, long size, Caller caller) {
+    ops.onHandle(fh, true, of -> truncate(of.inode, size, caller));
   }
 
   /** Returns filesystem counters. */
-  public synchronized StatFs statfs() {
+  public StatFs statfs() {
     Superblock sb = dur.superblock();
     long total = sb.dataBlocks() - sb.reserveBlocks();
     long free = Math.max(0, Math.min(total, dur.availableBlocks() + dur.pendingFreeBlocks()));
@@ -359,58 +408,65 @@ public final class SealFs implements AutoCloseable {
    * Creates a regular file, fifo, socket or device node {@code name} in directory
    * {@code parentIno}; returns its attributes and takes one lookup reference (FUSE MKNOD).
    */
-  public synchronized Stat mknod(long parentIno, String name, int mode, long rdev,
-      Caller caller) {
-    return referenced(ns.mknod(parentIno, name, mode, rdev, caller));
+  public Stat mknod(long parentIno, String name, int mode, long rdev, Caller caller) {
+    return ops.changeNames(() -> referenced(ns.mknod(parentIno, name, mode, rdev, caller)));
   }
 
   /** Creates directory {@code name}; returns its attributes and takes one lookup reference. */
-  public synchronized Stat mkdir(long parentIno, String name, int mode, Caller caller) {
-    return referenced(ns.mkdir(parentIno, name, mode, caller));
+  public Stat mkdir(long parentIno, String name, int mode, Caller caller) {
+    return ops.changeNames(() -> referenced(ns.mkdir(parentIno, name, mode, caller)));
   }
 
   /**
    * Creates symlink {@code name} pointing to {@code target}; returns its attributes and takes
    * one lookup reference.
    */
-  public synchronized Stat symlink(String target, long parentIno, String name, Caller caller) {
-    return referenced(ns.symlink(target, parentIno, name, caller));
+  public Stat symlink(String target, long parentIno, String name, Caller caller) {
+    return ops.changeNames(() -> referenced(ns.symlink(target, parentIno, name, caller)));
   }
 
   /** Removes non-directory name {@code name} from directory {@code parentIno}. */
-  public synchronized void unlink(long parentIno, String name) {
-    ns.unlink(parentIno, name);
+  public void unlink(long parentIno, String name) {
+    ops.changeNames(() -> {
+      ns.unlink(parentIno, name);
+      return null;
+    });
   }
 
   /** Removes empty directory {@code name} from directory {@code parentIno}. */
-  public synchronized void rmdir(long parentIno, String name) {
-    ns.rmdir(parentIno, name);
+  public void rmdir(long parentIno, String name) {
+    ops.changeNames(() -> {
+      ns.rmdir(parentIno, name);
+      return null;
+    });
   }
 
   /**
    * Renames {@code name} in {@code parentIno} to {@code newName} in {@code newParentIno},
    * replacing the target under POSIX rules.
    */
-  public synchronized void rename(long parentIno, String name, long newParentIno,
-      String newName) {
-    ns.rename(parentIno, name, newParentIno, newName);
+  public void rename(long parentIno, String name, long newParentIno, String newName) {
+    ops.changeNames(() -> {
+      ns.rename(parentIno, name, newParentIno, newName);
+      return null;
+    });
   }
 
   /**
    * Creates hard link {@code newName} in {@code newParentIno} to inode {@code ino}; returns its
    * attributes and takes one lookup reference.
    */
-  public synchronized Stat link(long ino, long newParentIno, String newName) {
-    return referenced(ns.link(ino, newParentIno, newName));
+  public Stat link(long ino, long newParentIno, String newName) {
+    return ops.changeNames(() -> referenced(ns.link(ino, newParentIno, newName)));
   }
 
   /** Lists directory {@code ino}, including "." and "..". */
-  public synchronized List<DirEntry> readdir(long ino) {
-    return ns.readdir(ino);
+  public List<DirEntry> readdir(long ino) {
+    return ops.readNames(() -> ns.readdir(ino));
   }
 
   /** Makes directory {@code ino}'s entries durable. */
-  public synchronized void fsyncdir(long ino) {
+  public void fsyncdir(long ino) {
     ns.inode(ino);
     dur.sync();
   }
@@ -419,46 +475,11 @@ public final class SealFs implements AutoCloseable {
   // Open files and data
   // ------------------------------------------------------------------------------------------
 
-  /** Opens a handle on {@code i}; a write-open of a seal_on_open file makes it a holder. */
-  private long openHandle(Inode i, int flags, Caller c) {
-    OpenFile of = handles.add(i, flags, c);
-    if (i.isReg() && of.writable() && i.xattrs != null) {
-      SealMode m = Xattrs.sealOnOpen(i);
-      if (m != null) {
-        try {
-          sealing.checkSealPermission(of, c);
-          sealing.sealHandle(of, m, c);
-          if (sealing.needsDurableCommit(i)) {
-            dur.commit(true);
-          }
-        } catch (RuntimeException e) {
-          dropHandle(of); // FsException, or a break ended (LayoutGate.BreakWaited): open again
-          throw e;
-        }
-      }
-    }
-    return of.fh;
-  }
-
-  private void dropHandle(OpenFile of) {
-    gate.letGo(of);
-    handles.remove(of);
-    life.maybeFree(of.inode);
-  }
-
   /** Opens inode {@code ino} with open(2) {@code flags}; returns the new file handle. */
-  public synchronized long open(long ino, int flags, Caller caller) {
-    return parked(() -> open(ns.inode(ino), flags, caller));
-  }
-
-  private long open(Inode i, int flags, Caller caller) {
-    if (i.isDir() && (flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
-      throw FsException.of(Errno.EISDIR, "inode " + i.ino + ": is a directory");
-    }
-    if ((flags & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
-      dur.checkWritable();
-    }
-    return openHandle(i, flags, caller);
+  public long open(long ino, int flags, Caller caller) {
+    long fh = ops.onInode(ino, true, i -> opening.open(i, flags, caller));
+    commitSealOf(fh);
+    return fh;
   }
 
   /**
@@ -466,35 +487,42 @@ public final class SealFs implements AutoCloseable {
    * exists and {@code flags} has no O_EXCL) and opens it; returns its attributes and the new
    * handle, and takes one lookup reference.
    */
-  public synchronized Created create(long parentIno, String name, int mode, int flags,
-      Caller caller) {
-    return parked(() -> createOnce(parentIno, name, mode, flags, caller));
-  }
-
-  private Created createOnce(long parentIno, String name, int mode, int flags, Caller caller) {
-    Namespace.Parent p = ns.parent(parentIno, name);
-    Inode i = ns.child(p);
-    long fh;
-    if (i != null) {
-      if ((flags & OpenFile.O_EXCL) != 0) {
+  public Created create(long parentIno, String name, int mode, int flags, Caller caller) {
+    Created c = ops.changeNames(() -> {
+      Namespace.Parent p = ns.parent(parentIno, name);
+      Inode i = ns.child(p);
+      if (i != null && (flags & OpenFile.O_EXCL) != 0) {
         throw FsException.of(Errno.EEXIST, name + ": file exists");
       }
-      fh = open(i, flags, caller);
-    } else {
-      int type = mode & Inode.S_IFMT;
-      i = ns.createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
-      fh = openHandle(i, flags, caller);
-    }
-    return new Created(referenced(i), fh);
+      if (i == null) {
+        int type = mode & Inode.S_IFMT;
+        i = ns.createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
+      }
+      try (InodeLocks.Held h = locks.exclusive(i.ino)) {
+        long fh = opening.open(i, flags, caller);
+        i.lookupCount++;
+        return new Created(attrs.stat(i), fh);
+      }
+    });
+    commitSealOf(c.fh());
+    return c;
   }
 
   /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
-  public synchronized int read(long fh, ByteBuffer dst, long offset) {
-    return data.read(handles.get(fh), dst, offset);
+  public int read(long fh, ByteBuffer dst, long offset) {
+    int n = ops.onHandle(fh, false, of -> data.read(of, dst, offset));
+    OpenFile read = handles.find(fh);
+    if (read != null && !dur.readOnly() && Metadata.atimeDue(read.inode, Limits.nowNs())) {
+      ops.onHandle(fh, true, of -> {
+        meta.touchAtime(of.inode, dur.readOnly());
+        return null;
+      });
+    }
+    return n;
   }
 
   /** Writes {@code src} (position to limit) at byte {@code offset} as root; returns bytes written. */
-  public synchronized int write(long fh, ByteBuffer src, long offset) {
+  public int write(long fh, ByteBuffer src, long offset) {
     return write(fh, src, offset, AS_ROOT);
   }
 
@@ -502,38 +530,46 @@ public final class SealFs implements AutoCloseable {
    * Writes {@code src} (position to limit) at byte {@code offset}; returns bytes written. The
    * caller is asked for only if the file has setuid/setgid bits, which a non-root writer drops.
    */
-  public synchronized int write(long fh, ByteBuffer src, long offset, Supplier<Caller> caller) {
-    int position = src.position();
-    return parked(() -> {
-      src.position(position);
-      return data.write(handles.get(fh), src, offset, caller);
+  public int write(long fh, ByteBuffer src, long offset, Supplier<Caller> caller) {
+    int start = src.position();
+    return ops.onHandle(fh, true, of -> {
+      src.position(start);
+      return data.write(of, src, offset, caller);
     });
   }
 
   /** Drops file handle {@code fh} (and its seal, if it holds one). */
-  public synchronized void release(long fh) {
+  public void release(long fh) {
     OpenFile of = handles.find(fh);
     if (of != null) {
-      dropHandle(of);
+      try {
+        ops.onHandle(fh, true, h -> {
+          opening.drop(h);
+          return null;
+        });
+      } catch (FsException e) {
+        if (e.errno() != Errno.EBADF) {
+          throw e;
+        }
+      }
     }
   }
 
   /** Makes the file's data (and, unless {@code dataOnly}, metadata) durable. */
-  public synchronized void fsync(long fh, boolean dataOnly) {
+  public void fsync(long fh, boolean dataOnly) {
     handles.get(fh);
     dur.sync();
   }
 
   /** fallocate(2) with Linux {@code mode} bits, as root. */
-  public synchronized void fallocate(long fh, int mode, long offset, long length) {
+  public void fallocate(long fh, int mode, long offset, long length) {
     fallocate(fh, mode, offset, length, Caller.ROOT);
   }
 
   /** fallocate(2) with Linux {@code mode} bits; a non-root caller drops setuid/setgid. */
-  public synchronized void fallocate(long fh, int mode, long offset, long length,
-      Caller caller) {
-    parked(() -> {
-      falloc.fallocate(handles.get(fh), mode, offset, length, caller);
+  public void fallocate(long fh, int mode, long offset, long length, Caller caller) {
+    ops.onHandle(fh, true, of -> {
+      falloc.fallocate(of, mode, offset, length, caller);
       return null;
     });
   }
@@ -543,23 +579,29 @@ public final class SealFs implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
 
   /** Sets an extended attribute; {@code flags} are XATTR_CREATE=1 / XATTR_REPLACE=2. */
-  public synchronized void setxattr(long ino, String name, byte[] value, int flags) {
-    xattrs.set(ns.inode(ino), name, value, flags);
+  public void setxattr(long ino, String name, byte[] value, int flags) {
+    ops.onInode(ino, true, i -> {
+      xattrs.set(i, name, value, flags);
+      return null;
+    });
   }
 
   /** Returns an extended attribute's value (including sealfs' virtual ones). */
-  public synchronized byte[] getxattr(long ino, String name) {
-    return xattrs.get(ns.inode(ino), name);
+  public byte[] getxattr(long ino, String name) {
+    return ops.onInode(ino, false, i -> xattrs.get(i, name));
   }
 
   /** Lists extended attribute names (virtual ones are not listed). */
-  public synchronized List<String> listxattr(long ino) {
-    return xattrs.list(ns.inode(ino));
+  public List<String> listxattr(long ino) {
+    return ops.onInode(ino, false, xattrs::list);
   }
 
   /** Removes an extended attribute. */
-  public synchronized void removexattr(long ino, String name) {
-    xattrs.remove(ns.inode(ino), name);
+  public void removexattr(long ino, String name) {
+    ops.onInode(ino, true, i -> {
+      xattrs.remove(i, name);
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -567,44 +609,56 @@ public final class SealFs implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
 
   /** SEALFS_IOC_SEAL: makes {@code fh} a holder with the given flags (SPEC 4.1). */
-  public synchronized SealResult seal(long fh, long flags, long offset, long length,
-      long[] reserved, Caller caller) {
-    OpenFile of = handles.get(fh);
-    SealResult r = parked(() -> sealing.seal(of, flags, offset, length, reserved, caller));
-    if (sealing.needsDurableCommit(of.inode)) {
+  public SealResult seal(long fh, long flags, long offset, long length, long[] reserved,
+      Caller caller) {
+    SealResult r = ops.onHandle(fh, true,
+        of -> sealing.seal(of, flags, offset, length, reserved, caller));
+    OpenFile of = handles.find(fh);
+    if (of != null && sealing.needsDurableCommit(of.inode)) {
       dur.commit(true);
     }
     return r;
+  }
+
+  /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
+  public void unseal(long fh) {
+    ops.onHandle(fh, true, of -> {
+      sealing.unseal(of);
+      return null;
+    });
   }
 
   /**
    * SEALFS_IOC_BREAK through {@code fh} (SPEC 12): flags 0 breaks the breakable seals and
    * returns when they are gone; {@code 1} (FORCE, root) revokes every seal now.
    */
-  public synchronized void breakSeals(long fh, long flags, Caller caller) {
-    sealing.breakSeals(handles.get(fh), flags, caller);
+  public void breakSeals(long fh, long flags, Caller caller) {
+    ops.onHandle(fh, true, of -> {
+      sealing.breakSeals(of, flags, caller);
+      return null;
+    });
   }
 
   /** The state word of SEALFS_IOC_STATUS for {@code fh}: BREAKING 1, REVOKED 2 (SPEC 10). */
-  public synchronized long sealStatusState(long fh) {
-    return sealing.statusState(handles.get(fh));
+  public long sealStatusState(long fh) {
+    return ops.onHandle(fh, false, sealing::statusState);
   }
 
   /** The break deadline (CLOCK_REALTIME ms) of {@code fh}'s inode, or 0 if no break runs. */
-  public synchronized long breakDeadlineMs(long fh) {
-    return sealing.breakDeadlineMs(handles.get(fh));
+  public long breakDeadlineMs(long fh) {
+    return ops.onHandle(fh, false, sealing::breakDeadlineMs);
   }
 
   /**
    * Applies the seal mount options: {@code seal_limit} in bytes (0 = none) and
-   * {@code break_time} in seconds (SPEC 10, 12).
+   * {@code break_time} in seconds (SPEC 10, 12). Call before serving requests.
    */
-  public synchronized void configureSeals(long sealLimitBytes, int breakTimeSeconds) {
+  public void configureSeals(long sealLimitBytes, int breakTimeSeconds) {
     gate.configure(sealLimitBytes, breakTimeSeconds);
   }
 
   /** Sets who is told when a holder's seal begins to break (handle number; SPEC 10 POLLPRI). */
-  public synchronized void onBreakBegun(LongConsumer listener) {
+  public void onBreakBegun(LongConsumer listener) {
     gate.setBreakListener(of -> listener.accept(of.fh));
   }
 
@@ -612,51 +666,32 @@ public final class SealFs implements AutoCloseable {
    * Interrupts thread {@code t} if it is waiting for a break of breakable seals (the native
    * binding's FUSE INTERRUPT): its operation fails with EINTR. True if it was waiting.
    */
-  public synchronized boolean interruptBreakWait(Thread t) {
+  public boolean interruptBreakWait(Thread t) {
     return gate.interrupt(t);
   }
 
   /** True if handle {@code fh} reports POLLPRI: its seal is breaking or was revoked (SPEC 10). */
-  public synchronized boolean pollPri(long fh) {
+  public boolean pollPri(long fh) {
     OpenFile of = handles.find(fh);
     return of != null && gate.pollPri(of);
   }
 
   /** Returns the number of quarantined blocks (SPEC 10; counted as used by statfs). */
-  public synchronized long quarantinedBlocks() {
+  public long quarantinedBlocks() {
     return gate.quarantinedBlocks();
   }
 
-  /**
-   * Runs {@code op} and runs it again while it ends by waiting for a break of breakable seals
-   * ({@link LayoutGate.BreakWaited}): the lock was released while it waited, so it starts over.
-   */
-  private <T> T parked(Supplier<T> op) {
-    while (true) {
-      try {
-        return op.get();
-      } catch (LayoutGate.BreakWaited again) {
-        LOG.debug("a break ended; running the operation again");
-      }
-    }
-  }
-
-  /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
-  public synchronized void unseal(long fh) {
-    sealing.unseal(handles.get(fh));
-  }
-
   /** SEALFS_IOC_STATUS for handle {@code fh}. */
-  public synchronized SealStatus sealStatus(long fh) {
-    return sealing.status(handles.get(fh));
+  public SealStatus sealStatus(long fh) {
+    return ops.onHandle(fh, false, sealing::status);
   }
 
   /**
    * SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}, an unsigned
    * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
    */
-  public synchronized LayoutPage layout(long fh, long start) {
-    return sealing.layout(handles.get(fh), start);
+  public LayoutPage layout(long fh, long start) {
+    return ops.onHandle(fh, false, of -> sealing.layout(of, start));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -664,27 +699,32 @@ public final class SealFs implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
 
   /** fsck repair: see {@link Repair#repairNames}. */
-  synchronized void repairNames() {
-    Repair.repairNames(meta, ns);
+  void repairNames() {
+    ops.changeNames(() -> {
+      Repair.repairNames(meta, ns);
+      return null;
+    });
   }
 
   /** Commits everything durably now (used by tests and the unmount path). */
-  public synchronized void syncAll() {
+  public void syncAll() {
     dur.sync();
   }
 
+  /** Checks block ownership with every operation stopped (tests; see {@link BlockOwnership}). */
+  void verifyForTest() {
+    ops.stopped(() -> BlockOwnership.verify(meta, alloc, dur));
+  }
+
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
-  synchronized void crashForTest() {
+  void crashForTest() {
     dur.crash();
   }
 
   /** Commits, checkpoints and closes the device (unmount). Idempotent. */
   @Override
   public void close() {
-    synchronized (this) {
-      gate.drainQuarantine();
-      dur.closeLocked();
-    }
-    dur.stopCommitter();
+    gate.drainQuarantine();
+    dur.close();
   }
 }

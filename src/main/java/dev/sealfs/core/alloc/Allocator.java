@@ -52,7 +52,8 @@ import java.util.TreeSet;
  *   aligned takes        ###.....########..........####       at 0x8 (0x3-0x7 stay free)
  * </pre>
  *
- * <p>Not internally synchronized: guarded by the filesystem lock (callers hold SealFs' lock).
+ * <p>Thread-safe: every public method holds this object's monitor, the allocator lock (a leaf
+ * of the lock order: nothing else is taken under it).
  */
 public final class Allocator {
 
@@ -133,7 +134,7 @@ public final class Allocator {
    * @param blockCount the number of blocks wanted, at least one
    * @return a run of 1 to {@code blockCount} blocks, or null if no block is free
    */
-  public Run allocate(long goalDevBlock, long blockCount) {
+  public synchronized Run allocate(long goalDevBlock, long blockCount) {
     checkCount(blockCount);
     if (freeBlocks == 0) {
       return null;
@@ -173,7 +174,7 @@ public final class Allocator {
    * @return the runs in allocation order, summing to {@code blockCount}, or null (and nothing
    *     changed) if fewer than {@code blockCount} blocks are free
    */
-  public List<Run> allocateAll(long goalDevBlock, long blockCount, long alignBlocks,
+  public synchronized List<Run> allocateAll(long goalDevBlock, long blockCount, long alignBlocks,
       long phase) {
     checkCount(blockCount);
     if (alignBlocks < 1 || Long.bitCount(alignBlocks) != 1) {
@@ -244,7 +245,7 @@ public final class Allocator {
    * @return the runs in allocation order, summing to {@code blockCount}, or null (and nothing
    *     changed) if fewer than {@code blockCount} blocks are free
    */
-  public List<Run> allocateAll(long goalDevBlock, long blockCount) {
+  public synchronized List<Run> allocateAll(long goalDevBlock, long blockCount) {
     checkCount(blockCount);
     if (freeBlocks < blockCount) {
       return null;
@@ -269,7 +270,7 @@ public final class Allocator {
    * @throws IllegalStateException "Out of range:" if the range leaves the area, "Double free:" if
    *     any block of it is already free; nothing changes then
    */
-  public void free(long devBlock, long blockCount) {
+  public synchronized void free(long devBlock, long blockCount) {
     checkRange(devBlock, blockCount);
     long devEnd = devBlock + blockCount;
     Map.Entry<Long, Long> left = byStart.floorEntry(devBlock);
@@ -303,7 +304,7 @@ public final class Allocator {
    * @throws IllegalStateException "Out of range:" if the range leaves the area, "Double alloc:" if
    *     any block of it is already used; nothing changes then
    */
-  public void markUsed(long devBlock, long blockCount) {
+  public synchronized void markUsed(long devBlock, long blockCount) {
     checkRange(devBlock, blockCount);
     if (!isRangeFree(devBlock, blockCount)) {
       throw new IllegalStateException("Double alloc: " + hexRange(devBlock, blockCount)
@@ -314,12 +315,12 @@ public final class Allocator {
   }
 
   /** Returns whether {@code devBlock} is inside the area and free. */
-  public boolean isFree(long devBlock) {
+  public synchronized boolean isFree(long devBlock) {
     return isRangeFree(devBlock, 1);
   }
 
   /** Returns whether every block of {@code [devBlock, devBlock + blockCount)} is free. */
-  public boolean isRangeFree(long devBlock, long blockCount) {
+  public synchronized boolean isRangeFree(long devBlock, long blockCount) {
     if (blockCount <= 0 || devBlock > Long.MAX_VALUE - blockCount) {
       return false;
     }
@@ -329,7 +330,7 @@ public final class Allocator {
   }
 
   /** Returns the number of free blocks, in constant time. */
-  public long freeBlocks() {
+  public synchronized long freeBlocks() {
     return freeBlocks;
   }
 
@@ -344,17 +345,17 @@ public final class Allocator {
   }
 
   /** Returns the blockCount of the longest free run, or 0 when nothing is free. */
-  public long largestFreeRun() {
+  public synchronized long largestFreeRun() {
     return bySize.isEmpty() ? 0 : bySize.last().blockCount();
   }
 
   /** Returns the number of free runs (1 for an empty area, more as it fragments). */
-  public int freeRunCount() {
+  public synchronized int freeRunCount() {
     return byStart.size();
   }
 
   /** Returns a copy of the free runs in devBlock order. */
-  public List<Run> freeRuns() {
+  public synchronized List<Run> freeRuns() {
     List<Run> runs = new ArrayList<>(byStart.size());
     byStart.forEach((start, count) -> runs.add(new Run(start, count)));
     return runs;

@@ -13,6 +13,10 @@ import dev.sealfs.core.journal.Superblock;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +41,15 @@ import org.slf4j.LoggerFactory;
  * change records it on the inode, and a seal makes sure that group is durable
  * ({@link #durableGroup}).
  *
- * <p>Locks: the facade's {@code lock} (see the package {@code dev.sealfs.core} lock order) is
- * held by every caller; the background committer takes it per tick. The device force of the
- * pre-flush runs outside it, so the data path is not stalled behind the writeback.
+ * <p>Locks (the order is in the package {@code dev.sealfs.core}): {@link #commitLock} serialises
+ * commits and checkpoints and is taken only by threads that hold no other lock (fsync, seal
+ * after its operation, the background committer, close). Under it, a commit takes the facade's
+ * epoch lock exclusively just long enough to close the running group in memory (drain the
+ * records, take the deferred frees and the "allocated since force" flags): that is a
+ * consistent cut, as every operation holds the epoch lock shared from start to end. The journal
+ * write and the device forces run after the epoch lock is released, so the data path never
+ * waits for the device. A checkpoint likewise serialises the state under the epoch lock and
+ * writes it outside. Deferred frees have their own leaf lock; the flags are atomic.
  */
 public final class Durability {
   private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
@@ -55,26 +65,28 @@ public final class Durability {
   private final Allocator alloc;
   /** The journal. */
   private final Journal journal;
-  /** The lock every caller holds; the committer thread takes it per tick. */
-  private final Object lock;
+  /** The facade's epoch lock: shared by every operation, exclusive for a group's cut. */
+  private final ReadWriteLock epoch;
+  /** Serialises commits and checkpoints (reentrant: a commit may checkpoint). */
+  private final ReentrantLock commitLock = new ReentrantLock();
   /** Block size in bytes. */
   private final int bs;
   /** True when nothing may be written. */
   private final boolean readOnly;
   /** The current superblock. */
-  private Superblock sb;
-  /** Blocks freed by groups not yet durable. */
-  private final List<Allocator.Run> pendingFree = new ArrayList<>();
+  private volatile Superblock sb;
+  /** Blocks freed by groups not yet durable; guarded by its own monitor. */
+  private List<Allocator.Run> pendingFree = new ArrayList<>();
   /** Sum of {@link #pendingFree}. */
-  private long pendingFreeBlocks;
-  /** True once blocks were allocated (and written) since the last force. */
-  private boolean allocatedSinceForce;
+  private volatile long pendingFreeBlocks;
+  /** True once blocks were allocated since the last force. */
+  private final AtomicBoolean allocatedSinceForce = new AtomicBoolean();
   /** True once anything was written to the device since the last force. */
-  private boolean writtenSinceForce;
-  /** Number of groups committed (or covered by checkpoints) so far. */
-  private long groupNumber;
+  private final AtomicBoolean writtenSinceForce = new AtomicBoolean();
+  /** Number of groups closed (committed or covered by checkpoints) so far. */
+  private volatile long groupNumber;
   /** The last group number known durable. */
-  private long durableGroup;
+  private volatile long durableGroup;
   /** Set once closed. */
   private volatile boolean closed;
   /** Set if metadata could not be committed (device full of metadata); then writes fail. */
@@ -83,14 +95,14 @@ public final class Durability {
   private final Thread committer;
 
   /** Creates the durability unit of a just-loaded filesystem. */
-  public Durability(Device device, Loader.Loaded l, boolean readOnly, Object lock) {
+  public Durability(Device device, Loader.Loaded l, boolean readOnly, ReadWriteLock epoch) {
     this.device = device;
     this.sb = l.sb();
     this.bs = sb.blockSize();
     this.meta = l.meta();
     this.alloc = l.alloc();
     this.readOnly = readOnly;
-    this.lock = lock;
+    this.epoch = epoch;
     this.journal = new Journal(device, sb.journalStart() * bs, sb.journalBlocks() * bs,
         Math.max(l.replay().nextSeq(), l.replay().maxSeq() + 1), l.replay().endPos());
     if (!readOnly) {
@@ -143,8 +155,10 @@ public final class Durability {
 
   /** Queues blocks freed by the running group; they become free once it is durable. */
   public void deferFree(long devBlock, long blockCount) {
-    pendingFree.add(new Allocator.Run(devBlock, blockCount));
-    pendingFreeBlocks += blockCount;
+    synchronized (this) {
+      pendingFree.add(new Allocator.Run(devBlock, blockCount));
+      pendingFreeBlocks += blockCount;
+    }
   }
 
   /** Returns the blocks waiting for their freeing group to become durable. */
@@ -152,13 +166,33 @@ public final class Durability {
     return pendingFreeBlocks;
   }
 
-  /** Gives every deferred free back to the allocator (the freeing groups are durable). */
-  public void releasePendingFrees() {
-    for (Allocator.Run r : pendingFree) {
+  /** Takes the deferred frees so far (they belong to the groups closed up to now). */
+  private synchronized List<Allocator.Run> takePendingFrees() {
+    List<Allocator.Run> taken = pendingFree;
+    pendingFree = new ArrayList<>();
+    return taken;
+  }
+
+  /** Gives {@code frees} back to the allocator (their freeing groups are durable). */
+  private void release(List<Allocator.Run> frees) {
+    long n = 0;
+    for (Allocator.Run r : frees) {
       alloc.free(r.devBlock(), r.blockCount());
+      n += r.blockCount();
     }
-    pendingFree.clear();
-    pendingFreeBlocks = 0;
+    synchronized (this) {
+      pendingFreeBlocks -= n;
+    }
+  }
+
+  /** Returns a copy of the deferred frees (tests check that no block is owned twice). */
+  public synchronized List<Allocator.Run> pendingFreeRuns() {
+    return new ArrayList<>(pendingFree);
+  }
+
+  /** Gives every deferred free back to the allocator (mount, with nothing else running). */
+  public void releasePendingFrees() {
+    release(takePendingFrees());
   }
 
   private long checkpointBlocks() {
@@ -176,12 +210,12 @@ public final class Durability {
 
   /** Notes that newly allocated blocks got data: the next commit forces before it names them. */
   public void noteAllocated() {
-    allocatedSinceForce = true;
+    allocatedSinceForce.set(true);
   }
 
   /** Notes that data was written to the device: fsync must force. */
   public void noteWritten() {
-    writtenSinceForce = true;
+    writtenSinceForce.set(true);
   }
 
   /** Returns the number the running group will get when it commits. */
@@ -198,17 +232,60 @@ public final class Durability {
   // Commit and checkpoint
   // ------------------------------------------------------------------------------------------
 
+  /**
+   * Thrown by an operation that ran short of space while frees wait for their commit: the
+   * facade releases the operation's locks, commits durably (releasing the frees) and runs the
+   * operation once more. The operation must have changed nothing yet (allocation comes first).
+   */
+  public static final class CommitAndRetry extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the signal (no stack trace: it is control flow). */
+    public CommitAndRetry() {
+      super("commit and retry", null, false, false);
+    }
+  }
+
   /** fsync: commits the running group durably, or only forces if no metadata is pending. */
   public void sync() {
     if (readOnly) {
       return;
     }
-    if (meta.hasPending()) {
-      commit(true);
-    } else if (writtenSinceForce) {
-      device.force();
-      writtenSinceForce = false;
-      allocatedSinceForce = false;
+    commitLock.lock();
+    try {
+      if (meta.hasPending() || pendingFreeBlocks > 0) {
+        commit(true);
+      } else if (writtenSinceForce.getAndSet(false)) {
+        allocatedSinceForce.set(false);
+        device.force();
+      }
+    } finally {
+      commitLock.unlock();
+    }
+  }
+
+  /**
+   * The in-memory cut of one group, taken under the exclusive epoch lock.
+   *
+   * @param group the closed group, or null if nothing was pending
+   * @param number its group number
+   * @param frees the deferred frees of the groups up to it
+   * @param allocated true if blocks were allocated since the last force
+   */
+  private record Cut(Group group, long number, List<Allocator.Run> frees, boolean allocated) {}
+
+  private Cut cut() {
+    Lock w = epoch.writeLock();
+    w.lock();
+    try {
+      Group g = null;
+      if (meta.hasPending()) {
+        g = meta.drainGroup();
+        groupNumber++;
+      }
+      return new Cut(g, groupNumber, takePendingFrees(), allocatedSinceForce.getAndSet(false));
+    } finally {
+      w.unlock();
     }
   }
 
@@ -217,27 +294,45 @@ public final class Durability {
     if (readOnly || stuck != null) {
       return;
     }
-    if (meta.hasPending()) {
-      Group g = meta.drainGroup();
-      long bytes = Journal.groupBytes(g);
-      if (!journal.fits(bytes)) {
-        checkpointOrStick();
+    commitLock.lock();
+    try {
+      if (stuck != null || closed) {
         return;
       }
-      if (allocatedSinceForce) {
-        device.force();
-        allocatedSinceForce = false;
+      Cut c = cut();
+      if (c.group() != null) {
+        if (!journal.fits(Journal.groupBytes(c.group()))) {
+          requeue(c);
+          checkpointOrStick();
+          return;
+        }
+        if (c.allocated()) {
+          device.force();
+        }
+        journal.append(c.group());
+        writtenSinceForce.set(true);
+      } else if (c.allocated()) {
+        allocatedSinceForce.set(true);
       }
-      journal.append(g);
-      groupNumber++;
-      writtenSinceForce = true;
+      if (durable || !c.frees().isEmpty()) {
+        writtenSinceForce.set(false);
+        device.force();
+        durableGroup = c.number();
+        release(c.frees());
+      }
+    } finally {
+      commitLock.unlock();
     }
-    if (durable || pendingFreeBlocks > 0) {
-      device.force();
-      writtenSinceForce = false;
-      allocatedSinceForce = false;
-      durableGroup = groupNumber;
-      releasePendingFrees();
+  }
+
+  /** Puts a cut's frees and flag back (its records are covered by the checkpoint to come). */
+  private void requeue(Cut c) {
+    synchronized (this) {
+      c.frees().addAll(pendingFree);
+      pendingFree = c.frees();
+    }
+    if (c.allocated()) {
+      allocatedSinceForce.set(true);
     }
   }
 
@@ -251,79 +346,99 @@ public final class Durability {
     }
   }
 
+  /**
+   * The in-memory half of a checkpoint, taken under the exclusive epoch lock.
+   *
+   * @param blob the serialized state
+   * @param runs where it goes
+   * @param number the group number it covers
+   * @param frees the deferred frees it covers
+   */
+  private record Snapshot(byte[] blob, List<Allocator.Run> runs, long number,
+      List<Allocator.Run> frees) {}
+
+  private Snapshot snapshot() {
+    Lock w = epoch.writeLock();
+    w.lock();
+    try {
+      long used = alloc.totalBlocks() - alloc.freeBlocks() - checkpointBlocks();
+      byte[] blob = meta.snapshot(used);
+      long n = Checkpoint.blocksFor(blob.length, bs);
+      List<Allocator.Run> runs = alloc.allocateAll(sb.dataStart(), n);
+      if (runs == null || runs.size() > Superblock.maxRuns(bs)) {
+        if (runs != null) {
+          for (Allocator.Run r : runs) {
+            alloc.free(r.devBlock(), r.blockCount());
+          }
+        }
+        throw FsException.of(Errno.ENOSPC,
+            "no room for a metadata checkpoint of " + n + " blocks");
+      }
+      meta.discardGroup();
+      groupNumber++;
+      allocatedSinceForce.set(false);
+      return new Snapshot(blob, runs, groupNumber, takePendingFrees());
+    } finally {
+      w.unlock();
+    }
+  }
+
   /** Writes the whole state as a new checkpoint and empties the journal. */
   public void checkpoint() {
     if (readOnly) {
       return;
     }
-    long used = alloc.totalBlocks() - alloc.freeBlocks() - checkpointBlocks();
-    byte[] blob = meta.snapshot(used);
-    long n = Checkpoint.blocksFor(blob.length, bs);
-    List<Allocator.Run> runs = alloc.allocateAll(sb.dataStart(), n);
-    if (runs == null || runs.size() > Superblock.maxRuns(bs)) {
-      if (runs != null) {
-        for (Allocator.Run r : runs) {
-          alloc.free(r.devBlock(), r.blockCount());
-        }
+    commitLock.lock();
+    try {
+      Snapshot snap = snapshot();
+      byte[] blob = snap.blob();
+      long newSeq = sb.seq() + 1;
+      Checkpoint.write(device, bs, newSeq, blob, snap.runs());
+      device.force();
+      long newJournalSeq = journal.nextSeq() + 1;
+      Superblock next = sb.withCheckpoint(newJournalSeq, blob.length,
+          Codec.crc32c(blob, 0, blob.length), snap.runs());
+      device.write(ByteBuffer.wrap(next.encode()), (next.seq() % 2) * (long) bs);
+      writtenSinceForce.set(false);
+      device.force();
+      Superblock old = sb;
+      sb = next;
+      for (Allocator.Run r : old.checkpointRuns()) {
+        alloc.free(r.devBlock(), r.blockCount());
       }
-      throw FsException.of(Errno.ENOSPC, "no room for a metadata checkpoint of " + n + " blocks");
+      release(snap.frees());
+      journal.reset(newJournalSeq);
+      durableGroup = snap.number();
+      LOG.debug("checkpoint {}: {} bytes in {} blocks", next.seq(), blob.length,
+          snap.runs().size());
+    } finally {
+      commitLock.unlock();
     }
-    long newSeq = sb.seq() + 1;
-    Checkpoint.write(device, bs, newSeq, blob, runs);
-    device.force();
-    long newJournalSeq = journal.nextSeq() + 1;
-    Superblock next = sb.withCheckpoint(newJournalSeq, blob.length,
-        Codec.crc32c(blob, 0, blob.length), runs);
-    device.write(ByteBuffer.wrap(next.encode()), (next.seq() % 2) * (long) bs);
-    device.force();
-    for (Allocator.Run r : sb.checkpointRuns()) {
-      alloc.free(r.devBlock(), r.blockCount());
-    }
-    sb = next;
-    releasePendingFrees();
-    meta.discardGroup();
-    journal.reset(newJournalSeq);
-    groupNumber++;
-    durableGroup = groupNumber;
-    writtenSinceForce = false;
-    allocatedSinceForce = false;
-    LOG.debug("checkpoint {}: {} bytes in {} blocks", next.seq(), blob.length, n);
   }
 
   private void commitLoop() {
-    while (true) {
+    while (!closed) {
       try {
         Thread.sleep(COMMIT_INTERVAL_MS);
       } catch (InterruptedException e) {
         return;
       }
-      // Ordered data without stalling every request behind the writeback: flush the data of
-      // the blocks allocated so far outside the lock. commit() below still forces under the
-      // lock (allocatedSinceForce stays set), but then only what was dirtied in between is left.
-      boolean preflush;
-      synchronized (lock) {
-        if (closed) {
-          return;
-        }
-        preflush = allocatedSinceForce;
-      }
-      if (preflush) {
+      // Ordered data without a long force in the commit: flush the data of the blocks
+      // allocated so far first (no lock held); the commit's own force then finds little left.
+      if (allocatedSinceForce.get() && !closed) {
         try {
           device.force();
         } catch (FsException e) {
           LOG.debug("background pre-flush failed (closing?): {}", e.getMessage());
         }
       }
-      synchronized (lock) {
-        if (closed) {
-          return;
+      try {
+        commit(false);
+        if (!closed && journal.usedBytes() > journal.capacityBytes() / 2) {
+          checkpoint();
         }
-        try {
-          commit(false);
-          if (journal.usedBytes() > journal.capacityBytes() / 2) {
-            checkpoint();
-          }
-        } catch (Throwable t) {
+      } catch (Throwable t) {
+        if (!closed) {
           LOG.error("background commit failed: {}", t.toString());
         }
       }
@@ -332,31 +447,46 @@ public final class Durability {
 
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
   public void crash() {
-    closed = true;
-    device.close();
+    commitLock.lock();
+    Lock w = epoch.writeLock();
+    w.lock();
+    try {
+      closed = true;
+      device.close();
+    } finally {
+      w.unlock();
+      commitLock.unlock();
+    }
     if (committer != null) {
       committer.interrupt();
     }
   }
 
-  /** Commits, checkpoints and closes the device (unmount); the caller holds the lock. */
-  public void closeLocked() {
-    if (closed) {
-      return;
-    }
+  /** Commits, checkpoints and closes the device (unmount). Idempotent. */
+  public void close() {
+    commitLock.lock();
     try {
-      if (!readOnly && stuck == null) {
-        commit(true);
-        checkpoint();
+      if (closed) {
+        return;
+      }
+      try {
+        if (!readOnly && stuck == null) {
+          commit(true);
+          checkpoint();
+        }
+      } finally {
+        Lock w = epoch.writeLock();
+        w.lock();
+        try {
+          closed = true;
+          device.close();
+        } finally {
+          w.unlock();
+        }
       }
     } finally {
-      closed = true;
-      device.close();
+      commitLock.unlock();
     }
-  }
-
-  /** Stops the background committer (after {@link #closeLocked}, outside the lock). */
-  public void stopCommitter() {
     if (committer != null) {
       committer.interrupt();
     }

@@ -32,7 +32,8 @@ import java.util.function.Supplier;
  * the tail of the last block. Data of new blocks reaches the device before the commit that maps
  * them (ordered data, {@link Durability}).
  *
- * <p>Locks: the caller holds the inode's lock, exclusive for anything but {@link #read}.
+ * <p>Locks: the caller holds the inode's lock, exclusive for anything but {@link #read} (which
+ * leaves the atime to the caller, who needs the exclusive lock for it).
  */
 public final class FileData {
   /** The metadata state machine. */
@@ -73,7 +74,6 @@ public final class FileData {
     }
     int len = (int) Math.min(dst.remaining(), i.size - offset);
     io.read(i, dst, offset, len);
-    meta.touchAtime(i, dur.readOnly());
     return len;
   }
 

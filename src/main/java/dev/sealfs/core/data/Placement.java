@@ -22,7 +22,8 @@ import java.util.List;
  * aligned like its file offset, to the largest power of two not above the request, capped at
  * {@link #MAX_ALIGN_BYTES} (docs/design.md, "Allocation and alignment"). Space is what the
  * {@link Allocator} has free minus the metadata reserve; when that is short but frees are
- * waiting for their commit, the commit is forced first.
+ * waiting for their commit, the operation is retried after that commit
+ * ({@link Durability.CommitAndRetry}).
  *
  * <p>Locks: the caller holds the inode's lock; the allocator is guarded by its own.
  */
@@ -51,7 +52,7 @@ public final class Placement {
   private List<Allocator.Run> allocateData(long goal, long count, long alignBlocks,
       long fileBlock) {
     if (dur.availableBlocks() < count && dur.pendingFreeBlocks() > 0) {
-      dur.commit(true);
+      throw new Durability.CommitAndRetry();
     }
     if (dur.availableBlocks() < count) {
       throw FsException.of(Errno.ENOSPC, "no space left on device");

@@ -226,7 +226,7 @@ public final class Sealing {
     }
     List<OpenFile> targets = gate.breakableHolders(i);
     if (!targets.isEmpty()) {
-      gate.awaitBreak(i, targets);
+      throw gate.breakOf(i, targets);
     }
   }
 

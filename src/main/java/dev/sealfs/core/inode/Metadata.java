@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The metadata state machine: every inode, entry, extent and xattr, and the only place they
@@ -14,7 +15,13 @@ import java.util.Map;
  * journal group; recovery feeds the same records back through {@link #apply}, so what replay
  * rebuilds is what the live filesystem had. Attribute changes (times, size, mode, ...) are
  * coalesced: a changed inode is marked dirty and its whole attribute record is emitted once, when
- * the group commits. Guarded by the filesystem lock.
+ * the group commits.
+ *
+ * <p>Locks: the group (records, dirty set, next inode number) is guarded by this object's
+ * monitor, a leaf of the lock order; {@link #inodes} is a concurrent map. An inode's own fields
+ * are guarded by its inode lock ({@link InodeLocks}), which the callers of the changing methods
+ * hold. {@link #drainGroup} and {@link #snapshot} run with every operation stopped (the facade's
+ * epoch lock held exclusively), so the attributes they encode are a consistent cut.
  *
  * <p>Redo record payloads (little-endian; strings are u32 length + UTF-8):
  *
@@ -53,7 +60,7 @@ public final class Metadata {
   private static final long SNAP_MAGIC = 0x3130544B50434653L;
 
   /** Every live inode by number. */
-  public final Map<Long, Inode> inodes = new HashMap<>();
+  public final Map<Long, Inode> inodes = new ConcurrentHashMap<>();
   /** The next inode number to hand out. */
   public long nextIno = ROOT_INO + 1;
   /** The running journal group: encoded [u16 type][u32 len][payload] records. */
@@ -81,27 +88,32 @@ public final class Metadata {
       return;
     }
     long t = dev.sealfs.core.Limits.nowNs();
-    if (i.atimeNs <= i.mtimeNs || i.atimeNs <= i.ctimeNs
-        || t - i.atimeNs > 24L * 3600 * 1_000_000_000L) {
+    if (atimeDue(i, t)) {
       i.atimeNs = t;
       markDirty(i);
     }
   }
 
+  /** Returns true if a read at {@code nowNs} must update {@code i}'s atime (relatime). */
+  public static boolean atimeDue(Inode i, long nowNs) {
+    return i.atimeNs <= i.mtimeNs || i.atimeNs <= i.ctimeNs
+        || nowNs - i.atimeNs > 24L * 3600 * 1_000_000_000L;
+  }
+
   /** Marks {@code inode}'s attributes as changed in the running group. */
-  public void markDirty(Inode inode) {
+  public synchronized void markDirty(Inode inode) {
     if (logging) {
       dirty.add(inode);
     }
   }
 
   /** Returns true if the running group holds anything to commit. */
-  public boolean hasPending() {
+  public synchronized boolean hasPending() {
     return groupRecords > 0 || !dirty.isEmpty();
   }
 
   /** Returns the encoded size of the running group (an estimate of its journal bytes). */
-  public int pendingBytes() {
+  public synchronized int pendingBytes() {
     return group.size() + dirty.size() * 120;
   }
 
@@ -122,7 +134,7 @@ public final class Metadata {
    * Closes the running group: appends an INODE record for every dirty inode and returns the
    * group's records ([u16 type][u32 len][payload]...) with their count, leaving a new empty group.
    */
-  public Group drainGroup() {
+  public synchronized Group drainGroup() {
     for (Inode i : dirty) {
       if (inodes.get(i.ino) == i) {
         rec.reset();
@@ -138,7 +150,7 @@ public final class Metadata {
   }
 
   /** Forgets the running group (its content is covered by a checkpoint just taken). */
-  public void discardGroup() {
+  public synchronized void discardGroup() {
     dirty.clear();
     group.reset();
     groupRecords = 0;
@@ -148,7 +160,7 @@ public final class Metadata {
   // ---- structural changes: apply + log ----
 
   /** Creates a new inode with a fresh number. */
-  public Inode create(int mode, int uid, int gid, long rdev, long nowNs) {
+  public synchronized Inode create(int mode, int uid, int gid, long rdev, long nowNs) {
     Inode i = new Inode(nextIno++, mode);
     i.uid = uid;
     i.gid = gid;
@@ -164,7 +176,7 @@ public final class Metadata {
   }
 
   /** Deletes an inode (the caller frees its blocks). */
-  public void delete(Inode i) {
+  public synchronized void delete(Inode i) {
     inodes.remove(i.ino);
     dirty.remove(i);
     rec.reset();
@@ -173,7 +185,7 @@ public final class Metadata {
   }
 
   /** Adds entry {@code name} -> {@code child} to directory {@code dir}. */
-  public void addEntry(Inode dir, String name, Inode child) {
+  public synchronized void addEntry(Inode dir, String name, Inode child) {
     dir.entries.put(name, child.ino);
     if (child.isDir()) {
       child.parent = dir.ino;
@@ -184,7 +196,7 @@ public final class Metadata {
   }
 
   /** Removes entry {@code name} from directory {@code dir}. */
-  public void removeEntry(Inode dir, String name) {
+  public synchronized void removeEntry(Inode dir, String name) {
     dir.entries.remove(name);
     rec.reset();
     rec.u64(dir.ino).str(name);
@@ -192,7 +204,7 @@ public final class Metadata {
   }
 
   /** Maps {@code e} into {@code i}'s block map; returns the displaced pieces. */
-  public List<Extent> map(Inode i, Extent e) {
+  public synchronized List<Extent> map(Inode i, Extent e) {
     rec.reset();
     rec.u64(i.ino).u64(e.fileBlock()).u64(e.blockCount()).u64(e.devBlock())
         .u8(e.state() == ExtentState.UNWRITTEN ? 1 : 0);
@@ -201,7 +213,7 @@ public final class Metadata {
   }
 
   /** Unmaps {@code [fileBlock, fileBlock + blockCount)} of {@code i}; returns removed pieces. */
-  public List<Extent> unmap(Inode i, long fileBlock, long blockCount) {
+  public synchronized List<Extent> unmap(Inode i, long fileBlock, long blockCount) {
     rec.reset();
     rec.u64(i.ino).u64(fileBlock).u64(blockCount).u64(-1L).u8(0);
     emit(MAP);
@@ -209,7 +221,7 @@ public final class Metadata {
   }
 
   /** Sets extended attribute {@code name}. */
-  public void setXattr(Inode i, String name, byte[] value) {
+  public synchronized void setXattr(Inode i, String name, byte[] value) {
     i.xattrs().put(name, value);
     rec.reset();
     rec.u64(i.ino).str(name).bytes(value);
@@ -217,7 +229,7 @@ public final class Metadata {
   }
 
   /** Removes extended attribute {@code name}. */
-  public void removeXattr(Inode i, String name) {
+  public synchronized void removeXattr(Inode i, String name) {
     i.xattrs().remove(name);
     rec.reset();
     rec.u64(i.ino).str(name);
@@ -225,7 +237,7 @@ public final class Metadata {
   }
 
   /** Sets a symlink's target. */
-  public void setTarget(Inode i, String target) {
+  public synchronized void setTarget(Inode i, String target) {
     i.target = target;
     rec.reset();
     rec.u64(i.ino).str(target);
@@ -320,7 +332,7 @@ public final class Metadata {
   // ---- checkpoint snapshot ----
 
   /** Serializes the whole state (the checkpoint blob). */
-  public byte[] snapshot(long usedDataBlocks) {
+  public synchronized byte[] snapshot(long usedDataBlocks) {
     Codec.Writer w = new Codec.Writer(1 << 16);
     w.u64(SNAP_MAGIC).u64(nextIno).u64(inodes.size()).u64(usedDataBlocks);
     for (Inode i : inodes.values()) {

@@ -7,6 +7,7 @@ import dev.sealfs.core.FsException;
 import dev.sealfs.core.Limits;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,12 +37,15 @@ public final class Namespace {
   private final Durability dur;
   /** Inode lifetimes. */
   private final Lifetime life;
+  /** The inode locks. */
+  private final InodeLocks locks;
 
   /** Creates the namespace unit. */
-  public Namespace(Metadata meta, Durability dur, Lifetime life) {
+  public Namespace(Metadata meta, Durability dur, Lifetime life, InodeLocks locks) {
     this.meta = meta;
     this.dur = dur;
     this.life = life;
+    this.locks = locks;
   }
 
   /** Returns the live inode {@code ino}; ENOENT if it is gone (inode numbers are never reused). */
@@ -144,11 +148,13 @@ public final class Namespace {
     }
     long t = Limits.nowNs();
     Inode i = meta.create(m, c.uid(), gid, rdev, t);
-    meta.addEntry(p.dir(), p.name(), i);
-    if (i.isDir()) {
-      p.dir().nlink++;
+    try (InodeLocks.Held h = locks.exclusive(p.dir(), i)) {
+      meta.addEntry(p.dir(), p.name(), i);
+      if (i.isDir()) {
+        p.dir().nlink++;
+      }
+      touchDir(p.dir(), t);
     }
-    touchDir(p.dir(), t);
     return i;
   }
 
@@ -175,9 +181,11 @@ public final class Namespace {
       throw FsException.of(Errno.ENAMETOOLONG, "symlink target too long");
     }
     Inode i = createNode(parent(parentIno, name), Inode.S_IFLNK | 0777, 0, caller);
-    meta.setTarget(i, target);
-    i.size = target.length();
-    meta.markDirty(i);
+    try (InodeLocks.Held h = locks.exclusive(i)) {
+      meta.setTarget(i, target);
+      i.size = target.length();
+      meta.markDirty(i);
+    }
     return i;
   }
 
@@ -187,7 +195,9 @@ public final class Namespace {
     if (!i.isSymlink()) {
       throw FsException.of(Errno.EINVAL, "inode " + ino + ": not a symlink");
     }
-    meta.touchAtime(i, dur.readOnly());
+    try (InodeLocks.Held h = locks.exclusive(i)) {
+      meta.touchAtime(i, dur.readOnly());
+    }
     return i.target;
   }
 
@@ -202,10 +212,12 @@ public final class Namespace {
     if (i.isDir()) {
       throw FsException.of(Errno.EISDIR, name + ": is a directory");
     }
-    long t = Limits.nowNs();
-    meta.removeEntry(p.dir(), p.name());
-    touchDir(p.dir(), t);
-    dropLink(i, t);
+    try (InodeLocks.Held h = locks.exclusive(p.dir(), i)) {
+      long t = Limits.nowNs();
+      meta.removeEntry(p.dir(), p.name());
+      touchDir(p.dir(), t);
+      dropLink(i, t);
+    }
   }
 
   private void dropLink(Inode i, long t) {
@@ -229,11 +241,13 @@ public final class Namespace {
     if (!i.entries.isEmpty()) {
       throw FsException.of(Errno.ENOTEMPTY, name + ": directory not empty");
     }
-    long t = Limits.nowNs();
-    meta.removeEntry(p.dir(), p.name());
-    p.dir().nlink--;
-    touchDir(p.dir(), t);
-    removeDir(i);
+    try (InodeLocks.Held h = locks.exclusive(p.dir(), i)) {
+      long t = Limits.nowNs();
+      meta.removeEntry(p.dir(), p.name());
+      p.dir().nlink--;
+      touchDir(p.dir(), t);
+      removeDir(i);
+    }
   }
 
   /** Takes an emptied directory out of the tree; it is freed once no reference is left. */
@@ -277,6 +291,13 @@ public final class Namespace {
         throw FsException.of(Errno.ENOTEMPTY, newName + ": directory not empty");
       }
     }
+    try (InodeLocks.Held h = locks.exclusive(src.dir(), dst.dir(), s, d)) {
+      move(src, dst, s, d);
+    }
+  }
+
+  /** The changes of a checked rename; the caller holds the four inode locks. */
+  private void move(Parent src, Parent dst, Inode s, Inode d) {
     long t = Limits.nowNs();
     if (d != null) {
       meta.removeEntry(dst.dir(), dst.name());
@@ -310,21 +331,26 @@ public final class Namespace {
     if (child(p) != null) {
       throw FsException.of(Errno.EEXIST, newName + ": file exists");
     }
-    if (i.nlink == 0) {
-      throw FsException.of(Errno.ENOENT, "inode " + ino + ": has no name left");
+    try (InodeLocks.Held h = locks.exclusive(p.dir(), i)) {
+      if (i.nlink == 0) {
+        throw FsException.of(Errno.ENOENT, "inode " + ino + ": has no name left");
+      }
+      long t = Limits.nowNs();
+      meta.addEntry(p.dir(), p.name(), i);
+      i.nlink++;
+      i.ctimeNs = t;
+      meta.markDirty(i);
+      touchDir(p.dir(), t);
     }
-    long t = Limits.nowNs();
-    meta.addEntry(p.dir(), p.name(), i);
-    i.nlink++;
-    i.ctimeNs = t;
-    meta.markDirty(i);
-    touchDir(p.dir(), t);
     return i;
   }
 
   /** Lists directory {@code ino}, including "." and "..". */
   public List<DirEntry> readdir(long ino) {
     Inode d = dir(ino);
+    try (InodeLocks.Held h = locks.exclusive(d)) {
+      meta.touchAtime(d, dur.readOnly());
+    }
     List<DirEntry> out = new ArrayList<>(d.entries.size() + 2);
     out.add(new DirEntry(".", d.ino, d.mode));
     Inode parent = meta.get(d.parent);
@@ -333,7 +359,6 @@ public final class Namespace {
       Inode c = meta.get(e.getValue());
       out.add(new DirEntry(e.getKey(), e.getValue(), c == null ? 0 : c.mode));
     }
-    meta.touchAtime(d, dur.readOnly());
     return out;
   }
 }

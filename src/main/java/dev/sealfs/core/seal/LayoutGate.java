@@ -37,13 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p>Where a hard seal conflicts the answer is ETXTBSY at once. Where only breakable seals
  * conflict (SPEC 10) a break of them begins: the inode gets a deadline ({@code break_time}
  * from now), the holders are marked breaking and told ({@link #setBreakListener}, which the
- * native binding turns into POLLPRI), and the operation waits on the filesystem monitor (the
- * {@code SealFs} lock, released while waiting) until the holders have let go or the deadline
- * has passed, when the ones still there are revoked. The wait then ends by throwing
- * {@link BreakWaited}: the facade runs the operation again from the start, because the file may
- * have changed while the lock was released. A waiting thread that is interrupted (FUSE
- * INTERRUPT on the native binding) fails with EINTR; a timer revokes at the deadline even if
- * no waiter is left.
+ * native binding turns into POLLPRI), and the check throws {@link BreakWaited}. The facade's
+ * lock runner catches it once the operation has let go of every lock, waits
+ * ({@link BreakWaited#await}) until the holders have let go or the deadline has passed, when
+ * the ones still there are revoked (under the inode's lock again), and runs the operation again
+ * from the start, because the file may have changed meanwhile. A waiting thread that is
+ * interrupted (FUSE INTERRUPT on the native binding) fails with EINTR; a timer revokes at the
+ * deadline even if no waiter is left.
  *
  * <p>A revoked handle stays listed (state revoked) until it acknowledges (UNSEAL) or is
  * released. Blocks freed from an inode with such handles go to the {@link Quarantine} instead
@@ -65,9 +65,12 @@ import org.slf4j.LoggerFactory;
  *                                          +--------+ holder and handle are gone
  * </pre>
  *
- * <p>Locks: every method runs under the filesystem monitor ({@link #setMonitor}), held by the
- * caller, so the holder set cannot change between the check and the change; waiting releases
- * it. The refusal counter is atomic; the timer takes the monitor itself.
+ * <p>Locks: the holder set and the holders' flags change under the inode's lock, held
+ * exclusively by the caller of every method that changes them (shared for the views), so the
+ * holder set cannot change between the check and the change. The gate's own maps (deadlines,
+ * revoked handles, waiters) are guarded by {@code breakLock}, a leaf lock under which nothing
+ * else is taken; waiters wait on it holding nothing else. Revocation at a deadline takes the
+ * inode's lock through the locker the facade installs ({@link #setLocker}).
  */
 public final class LayoutGate {
   private static final Logger LOG = LoggerFactory.getLogger(LayoutGate.class);
@@ -76,16 +79,43 @@ public final class LayoutGate {
   public static final int DEFAULT_BREAK_TIME_SECONDS = 45;
 
   /**
-   * Thrown by {@link #breakLayout} after it waited for a break: the caller's view of the file
-   * is stale, so the facade runs the whole operation again.
+   * Thrown by the check when the operation must wait for a break: the facade's lock runner
+   * catches it with no lock held, calls {@link #await} and runs the whole operation again.
    */
   public static final class BreakWaited extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The gate that began the break. */
+    private final transient LayoutGate gate;
+    /** The inode whose seals are breaking. */
+    private final transient Inode inode;
+    /** The holders the operation waits for. */
+    private final transient List<OpenFile> targets;
+    /** The break's deadline, CLOCK_REALTIME ms. */
+    private final long deadlineMs;
+
     /** Creates the signal (no stack trace: it is control flow). */
-    BreakWaited() {
-      super("break ended; run the operation again", null, false, false);
+    BreakWaited(LayoutGate gate, Inode inode, List<OpenFile> targets, long deadlineMs) {
+      super("waiting for a break", null, false, false);
+      this.gate = gate;
+      this.inode = inode;
+      this.targets = targets;
+      this.deadlineMs = deadlineMs;
     }
+
+    /**
+     * Waits, holding no lock, until every target has let go or, at the deadline, is revoked;
+     * EINTR if the thread is interrupted (the break goes on).
+     */
+    public void await() {
+      gate.waitOut(inode, targets, deadlineMs);
+    }
+  }
+
+  /** Runs a body under an inode's exclusive lock (installed by the facade). */
+  public interface Locker {
+    /** Runs {@code body} with {@code i}'s lock held exclusively (nothing if {@code i} is gone). */
+    void underLock(Inode i, Runnable body);
   }
 
   /** The metadata state machine (to mark changed inodes dirty). */
@@ -106,8 +136,10 @@ public final class LayoutGate {
   private final Map<Long, LinkedHashMap<Long, OpenFile>> revoked = new HashMap<>();
   /** The break time in ms. */
   private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
-  /** The lock callers hold; waiting releases it. */
-  private Object monitor = this;
+  /** Guards the deadlines, the revoked handles and the waiters; waiters wait on it. */
+  private final Object breakLock = new Object();
+  /** Takes an inode's lock for revocations at a deadline. */
+  private Locker locker = (i, body) -> body.run();
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
   /** Threads waiting for a break now (only these may be interrupted: see {@link #interrupt}). */
@@ -122,9 +154,9 @@ public final class LayoutGate {
     this.bs = blockSize;
   }
 
-  /** Sets the lock every caller holds (the SealFs facade): waits release it. */
-  public void setMonitor(Object monitor) {
-    this.monitor = monitor;
+  /** Sets how a revocation at a deadline takes the inode's lock (the facade's lock runner). */
+  public void setLocker(Locker locker) {
+    this.locker = locker;
   }
 
   /** Sets the mount options {@code seal_limit} (bytes, 0 = none) and {@code break_time}. */
@@ -175,8 +207,7 @@ public final class LayoutGate {
       return;
     }
     LOG.info("{} of inode {} breaks {} breakable seals", change.op(), i.ino, soft.size());
-    awaitBreak(i, soft);
-    throw new BreakWaited();
+    throw breakOf(i, soft);
   }
 
   /** Records that {@code i}'s block map or size changed: new generation, dirty attributes. */
@@ -205,40 +236,69 @@ public final class LayoutGate {
   // Breaks (SPEC 10, 12)
 
   /**
-   * Breaks the seals of {@code targets} (holders of {@code i}) and waits until each has let go
-   * or, at the deadline, is revoked. EINTR if the waiting thread is interrupted.
+   * Begins (or joins) the break of {@code targets} (holders of {@code i}, whose lock the caller
+   * holds) and returns the signal the caller throws to wait for it outside its locks.
    */
-  public void awaitBreak(Inode i, List<OpenFile> targets) {
+  public BreakWaited breakOf(Inode i, List<OpenFile> targets) {
     long deadline = beginBreak(i, targets);
-    while (true) {
-      boolean left = false;
-      for (OpenFile h : targets) {
-        left |= isHolder(i, h);
-      }
-      if (!left) {
-        break;
-      }
-      long now = System.currentTimeMillis();
-      if (now >= deadline) {
-        revokeBreaking(i);
-        break;
-      }
-      waiters.add(Thread.currentThread());
-      boolean interrupted;
-      try {
-        monitor.wait(deadline - now);
-        interrupted = Thread.interrupted(); // an interrupt that raced a normal wake-up
-      } catch (InterruptedException e) {
-        interrupted = true;
-      } finally {
-        waiters.remove(Thread.currentThread());
-      }
-      if (interrupted) {
-        LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
-        throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
+    return new BreakWaited(this, i, List.copyOf(targets), deadline);
+  }
+
+  /** The wait of {@link BreakWaited#await}: no lock held on entry. */
+  private void waitOut(Inode i, List<OpenFile> targets, long deadline) {
+    boolean expired = false;
+    synchronized (breakLock) {
+      while (true) {
+        boolean left = false;
+        for (OpenFile h : targets) {
+          left |= h.breaking;
+        }
+        if (!left) {
+          break;
+        }
+        long now = System.currentTimeMillis();
+        if (now >= deadline) {
+          expired = true;
+          break;
+        }
+        waiters.add(Thread.currentThread());
+        boolean interrupted;
+        try {
+          breakLock.wait(deadline - now);
+          interrupted = Thread.interrupted(); // an interrupt that raced a normal wake-up
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } finally {
+          waiters.remove(Thread.currentThread());
+        }
+        if (interrupted) {
+          LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
+          throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
+        }
       }
     }
-    endBreakIfDone(i);
+    if (expired) {
+      revokeAtDeadline(i);
+    }
+  }
+
+  /** Revokes {@code i}'s breaking holders under its lock if its deadline has passed. */
+  private void revokeAtDeadline(Inode i) {
+    locker.underLock(i, () -> {
+      long d = breakDeadlineMs(i);
+      if (d != 0 && System.currentTimeMillis() >= d) {
+        revokeBreaking(i);
+        endBreakIfDone(i);
+      }
+    });
+    wakeWaiters();
+  }
+
+  /** Wakes every thread waiting for a break. */
+  private void wakeWaiters() {
+    synchronized (breakLock) {
+      breakLock.notifyAll();
+    }
   }
 
   /**
@@ -247,11 +307,13 @@ public final class LayoutGate {
    * alone, so an interrupt never reaches device I/O. True if it was interrupted.
    */
   public boolean interrupt(Thread t) {
-    if (!waiters.contains(t)) {
-      return false;
+    synchronized (breakLock) {
+      if (!waiters.contains(t)) {
+        return false;
+      }
+      t.interrupt();
+      return true;
     }
-    t.interrupt();
-    return true;
   }
 
   /** True if handle {@code of} should report POLLPRI: its seal is breaking or was revoked. */
@@ -280,15 +342,22 @@ public final class LayoutGate {
       }
     }
     endBreakIfDone(i);
-    monitor.notifyAll();
+    wakeWaiters();
   }
 
   /** Starts (or joins) the break of {@code targets}; returns the inode's deadline in ms. */
   private long beginBreak(Inode i, List<OpenFile> targets) {
-    Long deadline = breakDeadlines.get(i.ino);
-    if (deadline == null) {
-      deadline = System.currentTimeMillis() + breakTimeMs;
-      breakDeadlines.put(i.ino, deadline);
+    Long deadline;
+    boolean fresh = false;
+    synchronized (breakLock) {
+      deadline = breakDeadlines.get(i.ino);
+      if (deadline == null) {
+        deadline = System.currentTimeMillis() + breakTimeMs;
+        breakDeadlines.put(i.ino, deadline);
+        fresh = true;
+      }
+    }
+    if (fresh) {
       scheduleRevocation(i, breakTimeMs);
     }
     for (OpenFile h : targets) {
@@ -303,7 +372,7 @@ public final class LayoutGate {
   }
 
   /** Arms the timer that revokes {@code i}'s breaking holders after {@code delayMs}. */
-  private void scheduleRevocation(Inode i, long delayMs) {
+  private synchronized void scheduleRevocation(Inode i, long delayMs) {
     if (timer == null) {
       timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sealfs-break-timer");
@@ -312,15 +381,15 @@ public final class LayoutGate {
       });
     }
     timer.schedule(() -> {
-      synchronized (monitor) {
-        Long d = breakDeadlines.get(i.ino);
-        if (d != null && System.currentTimeMillis() >= d) {
-          revokeBreaking(i);
-          endBreakIfDone(i);
-          monitor.notifyAll();
-        } else if (d != null) {
+      try {
+        long d = breakDeadlineMs(i);
+        if (d != 0 && System.currentTimeMillis() < d) {
           scheduleRevocation(i, d - System.currentTimeMillis());
+        } else if (d != 0) {
+          revokeAtDeadline(i);
         }
+      } catch (RuntimeException e) {
+        LOG.warn("sealfs: revocation at the deadline of inode {} failed: {}", i.ino, e.toString());
       }
     }, delayMs, TimeUnit.MILLISECONDS);
   }
@@ -344,7 +413,9 @@ public final class LayoutGate {
     h.sealChargedBytes = 0;
     h.breaking = false;
     h.revoked = true;
-    revoked.computeIfAbsent(i.ino, k -> new LinkedHashMap<>()).put(h.fh, h);
+    synchronized (breakLock) {
+      revoked.computeIfAbsent(i.ino, k -> new LinkedHashMap<>()).put(h.fh, h);
+    }
     quarantine.revoke(i.ino, h.fh);
     LOG.warn("seal of handle {} on inode {} revoked ({} holders left)", h.fh, i.ino,
         i.holderCount());
@@ -359,7 +430,9 @@ public final class LayoutGate {
         }
       }
     }
-    breakDeadlines.remove(i.ino);
+    synchronized (breakLock) {
+      breakDeadlines.remove(i.ino);
+    }
   }
 
   /** True if {@code h} still holds a seal of {@code i}. */
@@ -369,14 +442,18 @@ public final class LayoutGate {
 
   /** Returns the break deadline (CLOCK_REALTIME ms) of {@code i}, or 0 if none runs. */
   public long breakDeadlineMs(Inode i) {
-    Long d = breakDeadlines.get(i.ino);
-    return d == null ? 0 : d;
+    synchronized (breakLock) {
+      Long d = breakDeadlines.get(i.ino);
+      return d == null ? 0 : d;
+    }
   }
 
   /** Returns the revoked, unacknowledged handles of {@code i}. */
   public List<OpenFile> revokedHandles(Inode i) {
-    LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
-    return m == null ? List.of() : List.copyOf(m.values());
+    synchronized (breakLock) {
+      LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
+      return m == null ? List.of() : List.copyOf(m.values());
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -408,11 +485,13 @@ public final class LayoutGate {
     }
     if (h.revoked) {
       h.revoked = false;
-      LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
-      if (m != null) {
-        m.remove(h.fh);
-        if (m.isEmpty()) {
-          revoked.remove(i.ino);
+      synchronized (breakLock) {
+        LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
+        if (m != null) {
+          m.remove(h.fh);
+          if (m.isEmpty()) {
+            revoked.remove(i.ino);
+          }
         }
       }
       for (Quarantine.Freed f : quarantine.acknowledge(i.ino, h.fh)) {
@@ -420,7 +499,7 @@ public final class LayoutGate {
       }
       LOG.info("inode {}: handle {} acknowledged its revocation", i.ino, h.fh);
     }
-    monitor.notifyAll();
+    wakeWaiters();
   }
 
   // ------------------------------------------------------------------------------------------

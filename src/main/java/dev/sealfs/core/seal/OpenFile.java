@@ -39,9 +39,9 @@ public final class OpenFile {
   /** Bytes charged to {@link #sealUid} under seal_limit for this seal (SPEC 12). */
   public long sealChargedBytes;
   /** Whether a break of this holder's seal is under way (SPEC 10). */
-  public boolean breaking;
+  public volatile boolean breaking;
   /** Whether this handle's seal was revoked and the revocation not yet acknowledged. */
-  public boolean revoked;
+  public volatile boolean revoked;
 
   /** Creates a handle. */
   public OpenFile(long fh, Inode inode, int flags, Caller opener) {

@@ -1,0 +1,158 @@
+package dev.sealfs.core;
+
+import dev.sealfs.core.commit.Durability;
+import dev.sealfs.core.inode.Inode;
+import dev.sealfs.core.inode.InodeLocks;
+import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.ns.Namespace;
+import dev.sealfs.core.seal.Handles;
+import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.OpenFile;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * How one facade operation takes its locks, in the order of package-info.java: the epoch lock
+ * shared for the whole operation, then the namespace lock (exclusive for namespace changes,
+ * shared for lookups and listings), then inode locks. Also the retry after a commit when an
+ * allocation ran short while frees wait for their commit ({@link Durability.CommitAndRetry}),
+ * and the retry after a wait for a break of breakable seals ({@link LayoutGate.BreakWaited},
+ * SPEC 10), which waits with every lock let go.
+ */
+final class Ops {
+  /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
+  private final ReentrantReadWriteLock epoch = new ReentrantReadWriteLock();
+  /** The namespace lock: exclusive for namespace changes, shared for lookups and listings. */
+  private final ReentrantReadWriteLock names = new ReentrantReadWriteLock();
+  /** The inode locks. */
+  private final InodeLocks locks;
+  /** The metadata (to see whether an inode is still live once locked). */
+  private Metadata meta;
+  /** Inode numbers to inodes. */
+  private Namespace ns;
+  /** Handle numbers to handles. */
+  private Handles handles;
+  /** The commit a retry waits for. */
+  private Durability dur;
+
+  /** Creates the lock runner over {@code locks}; {@link #bind} completes it. */
+  Ops(InodeLocks locks) {
+    this.locks = locks;
+  }
+
+  /** Gives the runner the units it resolves with (they need the epoch lock to be built). */
+  void bind(Metadata m, Namespace n, Handles h, Durability d) {
+    this.meta = m;
+    this.ns = n;
+    this.handles = h;
+    this.dur = d;
+  }
+
+  /** Returns the epoch lock (the commit takes it exclusively for a group's cut). */
+  ReadWriteLock epoch() {
+    return epoch;
+  }
+
+  /** Runs {@code body} with every operation stopped (the epoch lock exclusive). */
+  void stopped(Runnable body) {
+    epoch.writeLock().lock();
+    try {
+      body.run();
+    } finally {
+      epoch.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Runs {@code body} as one operation: the epoch lock shared around it; if it ran short of
+   * space while frees wait for their commit, commits (no lock held) and runs it once more.
+   */
+  <T> T op(Supplier<T> body) {
+    for (int attempt = 0; ; attempt++) {
+      LayoutGate.BreakWaited parked = null;
+      epoch.readLock().lock();
+      try {
+        return body.get();
+      } catch (Durability.CommitAndRetry e) {
+        if (attempt > 0) {
+          throw FsException.of(Errno.ENOSPC, "no space left on device");
+        }
+      } catch (LayoutGate.BreakWaited b) {
+        parked = b;
+      } finally {
+        epoch.readLock().unlock();
+      }
+      if (parked != null) {
+        if (epoch.getReadHoldCount() > 0) {
+          throw parked; // an inner operation: the outermost one waits, holding nothing
+        }
+        parked.await(); // SPEC 10: no lock held; EINTR if interrupted
+        attempt--;
+        continue;
+      }
+      dur.commit(true);
+    }
+  }
+
+  /** {@link #op} for a body without a result. */
+  void run(Runnable body) {
+    op(() -> {
+      body.run();
+      return null;
+    });
+  }
+
+  /** Runs {@code body} as an operation that changes the namespace (namespace lock exclusive). */
+  <T> T changeNames(Supplier<T> body) {
+    return op(() -> {
+      names.writeLock().lock();
+      try {
+        return body.get();
+      } finally {
+        names.writeLock().unlock();
+      }
+    });
+  }
+
+  /** Runs {@code body} as an operation that reads the namespace (namespace lock shared). */
+  <T> T readNames(Supplier<T> body) {
+    return op(() -> {
+      names.readLock().lock();
+      try {
+        return body.get();
+      } finally {
+        names.readLock().unlock();
+      }
+    });
+  }
+
+  /** Runs {@code body} on live inode {@code ino} under its lock (ENOENT if it is gone). */
+  <T> T onInode(long ino, boolean exclusive, Function<Inode, T> body) {
+    return op(() -> {
+      Inode i = ns.inode(ino);
+      try (InodeLocks.Held h = exclusive ? locks.exclusive(ino) : locks.shared(ino)) {
+        if (meta.get(ino) != i) {
+          throw FsException.of(Errno.ENOENT, "inode " + ino + ": no such file or directory");
+        }
+        return body.apply(i);
+      }
+    });
+  }
+
+  /** Runs {@code body} on open handle {@code fh} under its inode's lock (EBADF if none). */
+  <T> T onHandle(long fh, boolean exclusive, Function<OpenFile, T> body) {
+    return op(() -> {
+      OpenFile of = handles.get(fh);
+      long ino = of.inode.ino;
+      try (InodeLocks.Held h = exclusive ? locks.exclusive(ino) : locks.shared(ino)) {
+        if (handles.find(fh) != of) {
+          throw FsException.of(Errno.EBADF, "no open file handle " + fh);
+        }
+        return body.apply(of);
+      }
+    });
+  }
+
+}
