@@ -1892,18 +1892,18 @@ static void t_refused(void)
 		close(fd);
 		close(sfd);
 	} else {
-	n = copy_file_range(sfd, &so, fd, &doff, 2 * g_bs, 0);
-	report(n == (ssize_t)(2 * g_bs), "copy_file_range inside written extents of the sealed file", "%zd %s",
-	       n, n < 0 ? ename(errno) : "");
-	close(fd);
-	close(sfd);
-	{
-		uint64_t ssz;
-		unsigned char *sc = slurp(src, &ssz), *fc = slurp(f, &sz1);
-		report(!memcmp(fc + g_bs, sc, 2 * g_bs), "copied bytes arrived", NULL);
-		free(sc);
-		free(fc);
-	}
+		n = copy_file_range(sfd, &so, fd, &doff, 2 * g_bs, 0);
+		report(n == (ssize_t)(2 * g_bs), "copy_file_range inside written extents of the sealed file", "%zd %s",
+		       n, n < 0 ? ename(errno) : "");
+		close(fd);
+		close(sfd);
+		{
+			uint64_t ssz;
+			unsigned char *sc = slurp(src, &ssz), *fc = slurp(f, &sz1);
+			report(!memcmp(fc + g_bs, sc, 2 * g_bs), "copied bytes arrived", NULL);
+			free(sc);
+			free(fc);
+		}
 	}
 	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h, 0);
 	if (m == MAP_FAILED) {

@@ -39,6 +39,12 @@ import picocli.CommandLine.Spec;
     footerHeading = "%n",
     footer = {"Default options (always used): " + FuseMount.DEFAULT_OPTIONS_TEXT,
         "Options given with -o are added after these (a later value wins).",
+        "FUSE binding: -o binding=jnr-fuse (the default; $SEALFS_BINDING sets another default)"
+            + " is libfuse 2.9 through jnr-fuse: protocol 7.19, 128 KiB requests, one thread,"
+            + " copy_file_range and SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and"
+            + " all data). -o binding=native speaks /dev/fuse itself (root only): protocol 7.38,"
+            + " 1 MiB requests, -o threads=N workers (default: cores), copy_file_range into a"
+            + " sealed file is ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map.",
         "Ignored for mount(8)/fstab compatibility: rw defaults user users noauto nofail _netdev"
             + " auto dev suid exec.",
         "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM/SIGINT to the daemon)."})

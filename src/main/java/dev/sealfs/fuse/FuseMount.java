@@ -151,7 +151,7 @@ public final class FuseMount implements AutoCloseable {
     boolean keepPrivate = userOptions.contains(NO_ALLOW_OTHER);
     for (String o : userOptions) {
       if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2) && !o.startsWith(BINDING)
-          && !o.startsWith(THREADS)) {
+          && !o.startsWith(THREADS) && !o.equals(KernelMount.KEEP_CACHE)) {
         opts.add(o);
       }
     }
@@ -338,7 +338,8 @@ public final class FuseMount implements AutoCloseable {
     try {
       List<String> opts = effectiveOptions(fs.devicePath(), userOptions, runningAsRoot());
       for (String o : userOptions) {
-        if (o.startsWith(THREADS) || o.equals(NO_KILLPRIV_V2)) {
+        if (o.startsWith(THREADS) || o.equals(NO_KILLPRIV_V2)
+            || o.equals(KernelMount.KEEP_CACHE)) {
           opts.add(o);
         }
       }

@@ -81,6 +81,10 @@ final class FuseAbi {
   static final int IOCTL_FLAG_DIR = 1 << 4;
   /** fuse_write_in.write_flags: a delayed write from the page cache (mmap writeback). */
   static final int WRITE_CACHE = 1;
+  /** fuse_open_out.open_flags: keep the page cache at this open. */
+  static final int FOPEN_KEEP_CACHE = 1 << 1;
+  /** Notification code (fuse_out_header.error of an unsolicited message): invalidate an inode. */
+  static final int NOTIFY_INVAL_INODE = 2;
   /** fuse_open_in.open_flags: kill setuid/setgid on O_TRUNC (HANDLE_KILLPRIV_V2). */
   static final int OPEN_KILL_SUIDGID = 1;
 
@@ -302,6 +306,12 @@ final class FuseAbi {
   static final int COPY_FILE_RANGE_IN_OFF_OUT = 32;
   static final int COPY_FILE_RANGE_IN_LEN = 40;
   static final int COPY_FILE_RANGE_IN_FLAGS = 48;
+
+  // struct fuse_notify_inval_inode_out (24)
+  static final int NOTIFY_INVAL_INODE_OUT_SIZE = 24;
+  static final int NOTIFY_INVAL_INODE_OUT_INO = 0;
+  static final int NOTIFY_INVAL_INODE_OUT_OFF = 8;
+  static final int NOTIFY_INVAL_INODE_OUT_LEN = 16;
 
   // struct fuse_interrupt_in (8)
   static final int INTERRUPT_IN_UNIQUE = 0;

@@ -41,8 +41,8 @@ public final class KernelSession {
   private final byte[] mountpoint;
   /** The mount(2) arguments. */
   private final KernelMount spec;
-  /** The handlers (shared by all workers). */
-  private final Ops ops;
+  /** Whether to -d log every request. */
+  private final boolean debug;
   /** The INIT handshake. */
   private final Init init;
 
@@ -52,7 +52,14 @@ public final class KernelSession {
     this.mountpoint = Libc.cString(mountpoint.toString().getBytes(jnuCharset()));
     this.spec = spec;
     this.init = new Init(spec.killPrivV2());
-    this.ops = new Ops(fs, init, debug);
+    this.debug = debug;
+    if (debug) {
+      // -d: the per-request lines are INFO; show them even when the log level is WARN.
+      org.slf4j.Logger l = LoggerFactory.getLogger(KernelSession.class.getPackageName());
+      if (l instanceof ch.qos.logback.classic.Logger) {
+        ((ch.qos.logback.classic.Logger) l).setLevel(ch.qos.logback.classic.Level.INFO);
+      }
+    }
   }
 
   /** The charset the JVM encodes file names with. */
@@ -78,8 +85,15 @@ public final class KernelSession {
     List<Integer> fds = new ArrayList<>();
     fds.add(fd0);
     List<Thread> threads = new ArrayList<>();
+    CacheInvalidator cache = spec.keepCache() ? new CacheInvalidator(fd0) : null;
+    Ops ops = new Ops(fs, init, debug, cache);
     try {
       mount(c, fd0);
+      if (cache != null) {
+        Thread notifier = new Thread(cache, "sealfs-fuse-notify");
+        notifier.setDaemon(true);
+        notifier.start();
+      }
       Worker first = new Worker(fd0, ops);
       while (!init.done()) {
         if (!first.serveOne()) {
@@ -108,6 +122,9 @@ public final class KernelSession {
       Thread.currentThread().interrupt();
       return 1;
     } finally {
+      if (cache != null) {
+        cache.stop();
+      }
       for (int fd : fds) {
         c.close(fd);
       }

@@ -79,6 +79,8 @@ public final class Libc {
   static final int EINTR = 4;
   /** errno ENOENT. */
   static final int ENOENT = 2;
+  /** errno EBADF. */
+  static final int EBADF = 9;
   /** errno EAGAIN. */
   static final int EAGAIN = 11;
   /** errno ENODEV: the connection is gone (unmounted). */

@@ -43,6 +43,11 @@ final class Ops {
   private final Init init;
   /** Log every request (the -d flag). */
   private final boolean debug;
+  /** Page-cache policy and invalidation at the last unseal, or null (cache dropped at open). */
+  private final CacheInvalidator cache;
+  /** The inode of each open file handle (for the cache invalidation at the last unseal). */
+  private final java.util.Map<Long, Long> handleInodes =
+      new java.util.concurrent.ConcurrentHashMap<>();
   /** WRITE requests served (diagnostics: the big-writes case reads it from the log). */
   private volatile long writeCount;
   /** The largest WRITE payload seen, in bytes. */
@@ -50,11 +55,12 @@ final class Ops {
   /** Break waits: INTERRUPT and POLL (SPEC 10). */
   private final SealWaits waits;
 
-  /** Creates the handlers over {@code fs}. */
-  Ops(NodeFs fs, Init init, boolean debug) {
+  /** Creates the handlers over {@code fs}; {@code cache} may be null. */
+  Ops(NodeFs fs, Init init, boolean debug, CacheInvalidator cache) {
     this.fs = fs;
     this.init = init;
     this.debug = debug;
+    this.cache = cache;
     this.waits = new SealWaits(fs.core());
   }
 
@@ -278,14 +284,46 @@ final class Ops {
 
   private int open(Request r, Reply out) {
     r.need(FuseAbi.OPEN_IN_SIZE);
-    long fh = fs.open(r.nodeId(), r.u32(FuseAbi.OPEN_IN_FLAGS), r.caller());
-    return openOut(out, 0, fh);
+    long ino = r.nodeId();
+    long fh = fs.open(ino, r.u32(FuseAbi.OPEN_IN_FLAGS), r.caller());
+    return openOut(out, 0, fh, opened(ino, fh));
+  }
+
+  /**
+   * Records handle {@code fh} of {@code ino} and returns its open_flags: FOPEN_KEEP_CACHE unless
+   * the file is sealed (a direct client may have written its blocks) or its invalidation is
+   * still queued (see {@link CacheInvalidator}).
+   */
+  private int opened(long ino, long fh) {
+    if (cache == null) {
+      return 0;
+    }
+    handleInodes.put(fh, ino);
+    return cache.mayKeepCache(ino) && !fs.core().sealStatus(fh).sealed()
+        ? FuseAbi.FOPEN_KEEP_CACHE : 0;
+  }
+
+  /** Queues the cache invalidation of the file behind {@code fh} if it is no longer sealed. */
+  private void afterUnseal(long ino) {
+    if (!inodeSealed(ino)) {
+      cache.invalidate(ino);
+    }
+  }
+
+  /** True if inode {@code ino} has a seal holder (read through the core's virtual xattr). */
+  private boolean inodeSealed(long ino) {
+    try {
+      byte[] v = fs.core().getxattr(ino, dev.sealfs.client.SealAbi.XATTR_SEAL);
+      return new String(v, java.nio.charset.StandardCharsets.ISO_8859_1).startsWith("sealed");
+    } catch (FsException e) {
+      return false; // the inode is gone: invalidating it is harmless
+    }
   }
 
   /** Writes a fuse_open_out at body offset {@code off}; returns the body length so far. */
-  private static int openOut(Reply out, int off, long fh) {
+  private static int openOut(Reply out, int off, long fh, int openFlags) {
     out.u64(off + FuseAbi.OPEN_OUT_FH, fh);
-    out.u32(off + FuseAbi.OPEN_OUT_OPEN_FLAGS, 0); // page cache dropped at open, as today
+    out.u32(off + FuseAbi.OPEN_OUT_OPEN_FLAGS, openFlags);
     out.u32(off + FuseAbi.OPEN_OUT_OPEN_FLAGS + 4, 0);
     return off + FuseAbi.OPEN_OUT_SIZE;
   }
@@ -295,7 +333,7 @@ final class Ops {
     NodeFs.Created c = fs.create(r.nodeId(), r.name(FuseAbi.CREATE_IN_SIZE),
         r.u32(FuseAbi.CREATE_IN_MODE), r.u32(FuseAbi.CREATE_IN_FLAGS), r.caller());
     int n = out.entry(c.entry().nodeId(), c.entry().stat(), ENTRY_VALID_NS);
-    return openOut(out, n, c.fh());
+    return openOut(out, n, c.fh(), opened(c.entry().nodeId(), c.fh()));
   }
 
   private int read(Request r, Reply out) {
@@ -347,7 +385,13 @@ final class Ops {
 
   private int release(Request r) {
     r.need(FuseAbi.RELEASE_IN_SIZE);
-    fs.release(r.u64(FuseAbi.RELEASE_IN_FH));
+    long fh = r.u64(FuseAbi.RELEASE_IN_FH);
+    Long ino = cache == null ? null : handleInodes.remove(fh);
+    boolean wasSealed = ino != null && fs.core().sealStatus(fh).sealed();
+    fs.release(fh);
+    if (wasSealed) {
+      afterUnseal(ino);
+    }
     return 0;
   }
 
@@ -411,7 +455,7 @@ final class Ops {
   // directories
 
   private int opendir(Request r, Reply out) {
-    return openOut(out, 0, fs.opendir(r.nodeId()));
+    return openOut(out, 0, fs.opendir(r.nodeId()), 0);
   }
 
   private int readdir(Request r, Reply out) {
@@ -518,9 +562,14 @@ final class Ops {
       data.put(0, r.buf, r.at(FuseAbi.IOCTL_IN_SIZE), inSize);
     }
     Caller caller = r.caller();
-    int res = SealIoctl.serve(fs.core(), r.u64(FuseAbi.IOCTL_IN_FH), cmd, dir, data, caller);
+    long fh = r.u64(FuseAbi.IOCTL_IN_FH);
+    int res = SealIoctl.serve(fs.core(), fh, cmd, dir, data, caller);
     if (res < 0) {
       return res;
+    }
+    Long ino = cmd == IoctlCodec.UNSEAL && cache != null ? handleInodes.get(fh) : null;
+    if (ino != null) {
+      afterUnseal(ino);
     }
     out.zero(0, FuseAbi.IOCTL_OUT_SIZE);
     out.u32(FuseAbi.IOCTL_OUT_RESULT, res);

@@ -137,4 +137,20 @@ final class CoreNodeFsTest {
       fs.release(dst.fh());
     }
   }
+
+  /** open(O_TRUNC) truncates before it opens, so a seal_on_open seal does not refuse it. */
+  @Test
+  void openTruncWithSealOnOpen() {
+    try (SealFs core = newFs()) {
+      CoreNodeFs fs = new CoreNodeFs(core);
+      NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
+      write(fs, f.fh(), new byte[8192], 0);
+      fs.release(f.fh());
+      fs.setxattr(f.entry().nodeId(), SealFs.SEAL_ON_OPEN, "strict".getBytes(), 0);
+      long fh = fs.open(f.entry().nodeId(), O_RDWR | 01000, ME);
+      assertEquals(0, fs.getattr(f.entry().nodeId(), fh).size());
+      assertEquals(true, core.sealStatus(fh).heldByMe(), "sealed on open");
+      fs.release(fh);
+    }
+  }
 }

@@ -53,7 +53,8 @@ final class FuseAbiHeaderTest {
       new String[] {"FALLOCATE_IN_", "fuse_fallocate_in"},
       new String[] {"LSEEK_IN_", "fuse_lseek_in"}, new String[] {"LSEEK_OUT_", "fuse_lseek_out"},
       new String[] {"COPY_FILE_RANGE_IN_", "fuse_copy_file_range_in"},
-      new String[] {"INTERRUPT_IN_", "fuse_interrupt_in"});
+      new String[] {"INTERRUPT_IN_", "fuse_interrupt_in"},
+      new String[] {"NOTIFY_INVAL_INODE_OUT_", "fuse_notify_inval_inode_out"});
 
   /** Constants whose C expression does not follow from the naming rules. */
   private static Map<String, String> overrides() {
@@ -77,6 +78,8 @@ final class FuseAbiHeaderTest {
     m.put("GETXATTR_OUT_SIZE_BYTES", "offsetof(struct fuse_getxattr_out, size)");
     m.put("GETATTR_IN_FLAGS", "offsetof(struct fuse_getattr_in, getattr_flags)");
     m.put("DIRENT_SIZE", "FUSE_NAME_OFFSET");
+    m.put("FOPEN_KEEP_CACHE", "FOPEN_KEEP_CACHE");
+    m.put("NOTIFY_INVAL_INODE", "FUSE_NOTIFY_INVAL_INODE");
     m.put("OPCODE_SLOTS", null); // not a kernel value
     // The protocol minor sealfs speaks may trail the header it is compiled against, never lead.
     m.put("KERNEL_MINOR", null);

@@ -3,6 +3,7 @@ package dev.sealfs.fuse.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ final class KernelMountTest {
     assertEquals(Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_RDONLY | Libc.MS_NOATIME, m.flags());
     assertEquals(7, m.threads());
     assertFalse(m.killPrivV2());
+    assertFalse(m.keepCache());
+    assertTrue(KernelMount.of(List.of("keep_cache"), 1).keepCache());
     assertEquals("max_read=65536,whatever", m.kernelOptions());
     assertThrows(IllegalArgumentException.class, () -> KernelMount.of(List.of("threads=0"), 2));
   }

@@ -31,12 +31,16 @@ final class OpsWireTest {
     int readAt;
 
     Wire(Path replies, NodeFs fs) throws Exception {
+      this(replies, fs, null);
+    }
+
+    Wire(Path replies, NodeFs fs, CacheInvalidator cache) throws Exception {
       this.replies = replies;
       Files.createFile(replies);
       fd = Libc.api().open(Libc.cString(replies.toString().getBytes(StandardCharsets.UTF_8)),
           Libc.O_RDWR);
       assertTrue(fd >= 0);
-      ops = new Ops(fs, new Init(true), false);
+      ops = new Ops(fs, new Init(true), false, cache);
       worker = new Worker(fd, ops);
     }
 
@@ -138,6 +142,54 @@ final class OpsWireTest {
       r = w.call(63, NodeFs.ROOT, new byte[0]);
       assertEquals(-38, r.getInt(FuseAbi.OUT_ERROR), "unknown opcode: ENOSYS");
       assertEquals(null, w.call(FuseAbi.INTERRUPT, 0, new byte[8]), "INTERRUPT: ignored");
+    }
+  }
+
+  /** Builds an op struct of {@code size} bytes plus a NUL-terminated name. */
+  private static ByteBuffer body(int size, String name) {
+    byte[] n = name == null ? new byte[0] : cName(name);
+    ByteBuffer b = ByteBuffer.allocate(size + n.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(size, n);
+    return b;
+  }
+
+  /** Keeps the page cache at open unless sealed; the last unseal queues an invalidation. */
+  @Test
+  void keepCacheUntilSealedAndInvalidateAtTheLastUnseal() throws Exception {
+    Path img = dir.resolve("img");
+    Mkfs.run(img, 64L << 20, 4096, true, false);
+    CacheInvalidator cache = new CacheInvalidator(-1); // not started: the queue is inspected
+    try (SealFs core = SealFs.open(img, false); Wire w = new Wire(dir.resolve("r"),
+        new CoreNodeFs(core), cache)) {
+      int o = FuseAbi.OUT_HEADER_SIZE;
+      w.call(FuseAbi.INIT, 0, initIn(38, FuseAbi.MAX_PAGES));
+      ByteBuffer cr = body(FuseAbi.CREATE_IN_SIZE, "f");
+      cr.putInt(FuseAbi.CREATE_IN_FLAGS, 2).putInt(FuseAbi.CREATE_IN_MODE, 0100644);
+      ByteBuffer r = w.call(FuseAbi.CREATE, NodeFs.ROOT, cr.array());
+      long ino = r.getLong(o + FuseAbi.ENTRY_OUT_NODEID);
+      long holder = r.getLong(o + FuseAbi.ENTRY_OUT_SIZE + FuseAbi.OPEN_OUT_FH);
+      assertEquals(FuseAbi.FOPEN_KEEP_CACHE,
+          r.getInt(o + FuseAbi.ENTRY_OUT_SIZE + FuseAbi.OPEN_OUT_OPEN_FLAGS));
+
+      ByteBuffer io = body(FuseAbi.IOCTL_IN_SIZE + 64, null);
+      io.putLong(FuseAbi.IOCTL_IN_FH, holder).putInt(FuseAbi.IOCTL_IN_CMD,
+          dev.sealfs.fuse.IoctlCodec.SEAL).putInt(FuseAbi.IOCTL_IN_IN_SIZE, 64)
+          .putInt(FuseAbi.IOCTL_IN_OUT_SIZE, 64);
+      r = w.call(FuseAbi.IOCTL, ino, io.array());
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR), "SEAL");
+      assertEquals(FuseAbi.OUT_HEADER_SIZE + FuseAbi.IOCTL_OUT_SIZE + 64, r.limit());
+
+      ByteBuffer op = body(FuseAbi.OPEN_IN_SIZE, null).putInt(FuseAbi.OPEN_IN_FLAGS, 0);
+      r = w.call(FuseAbi.OPEN, ino, op.array());
+      assertEquals(0, r.getInt(o + FuseAbi.OPEN_OUT_OPEN_FLAGS), "sealed: cache dropped at open");
+      long reader = r.getLong(o + FuseAbi.OPEN_OUT_FH);
+      ByteBuffer rel = body(FuseAbi.RELEASE_IN_SIZE, null);
+      w.call(FuseAbi.RELEASE, ino, rel.putLong(FuseAbi.RELEASE_IN_FH, reader).array());
+      assertTrue(cache.mayKeepCache(ino), "closing a non-holder ends no seal");
+      w.call(FuseAbi.RELEASE, ino, rel.putLong(FuseAbi.RELEASE_IN_FH, holder).array());
+      assertTrue(!cache.mayKeepCache(ino), "the last holder's release queues an invalidation");
+      r = w.call(FuseAbi.OPEN, ino, op.array());
+      assertEquals(0, r.getInt(o + FuseAbi.OPEN_OUT_OPEN_FLAGS), "not before it is sent");
     }
   }
 }
