@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
             + " copy_file_range and SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and"
             + " all data). -o binding=native speaks /dev/fuse itself (root only): protocol 7.38,"
             + " 1 MiB requests, -o threads=N workers (default: cores), copy_file_range into a"
-            + " sealed file is ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map.",
+            + " sealed file is ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map; -o keep_cache"
+            + " keeps the page cache across opens of unsealed files (docs/design.md).",
         "Ignored for mount(8)/fstab compatibility: rw defaults user users noauto nofail _netdev"
             + " auto dev suid exec.",
         "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM/SIGINT to the daemon)."})

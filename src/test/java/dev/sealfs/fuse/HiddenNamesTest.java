@@ -30,15 +30,19 @@ class HiddenNamesTest {
     return b;
   }
 
+  private SealFs mount() {
+    Path img = dir.resolve("fs.img");
+    Mkfs.run(img, 16L << 20, 4096, true, false);
+    return SealFs.open(img, false);
+  }
+
   private static Errno errno(Runnable r) {
     return assertThrows(FsException.class, r::run).errno();
   }
 
   @Test
   void hiddenRenameActsAsUnlinkOfAnOpenFile() {
-    Path img = dir.resolve("fs.img");
-    Mkfs.run(img, 16L << 20, 4096, true, false);
-    try (SealFs core = SealFs.open(img, false)) {
+    try (SealFs core = mount()) {
       HiddenNames hidden = new HiddenNames(core);
       PathFs fs = hidden.paths();
       fs.mkdir("/d", 0755, ME);
@@ -63,9 +67,7 @@ class HiddenNamesTest {
 
   @Test
   void renameOfADirectoryOrOntoAnExistingHiddenNameIsARealRename() {
-    Path img = dir.resolve("fs.img");
-    Mkfs.run(img, 16L << 20, 4096, true, false);
-    try (SealFs core = SealFs.open(img, false)) {
+    try (SealFs core = mount()) {
       HiddenNames hidden = new HiddenNames(core);
       PathFs fs = hidden.paths();
       fs.mkdir("/d", 0755, ME);

@@ -390,6 +390,9 @@ public final class Durability {
     }
     commitLock.lock();
     try {
+      if (closed) {
+        return;
+      }
       Snapshot snap = snapshot();
       byte[] blob = snap.blob();
       long newSeq = sb.seq() + 1;
@@ -448,17 +451,10 @@ public final class Durability {
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
   public void crash() {
     commitLock.lock();
-    Lock w = epoch.writeLock();
-    w.lock();
     try {
-      closed = true;
-      device.close();
+      closeDevice();
     } finally {
-      w.unlock();
       commitLock.unlock();
-    }
-    if (committer != null) {
-      committer.interrupt();
     }
   }
 
@@ -475,17 +471,22 @@ public final class Durability {
           checkpoint();
         }
       } finally {
-        Lock w = epoch.writeLock();
-        w.lock();
-        try {
-          closed = true;
-          device.close();
-        } finally {
-          w.unlock();
-        }
+        closeDevice();
       }
     } finally {
       commitLock.unlock();
+    }
+  }
+
+  /** Marks the filesystem closed and closes the device, with every operation stopped. */
+  private void closeDevice() {
+    Lock w = epoch.writeLock();
+    w.lock();
+    try {
+      closed = true;
+      device.close();
+    } finally {
+      w.unlock();
     }
     if (committer != null) {
       committer.interrupt();

@@ -39,6 +39,8 @@ public final class Namespace {
   private final Lifetime life;
   /** The inode locks. */
   private final InodeLocks locks;
+  /** Refuses new inodes when the heap nears its limit. */
+  private final HeapGuard heap = HeapGuard.fromSystemProperty();
 
   /** Creates the namespace unit. */
   public Namespace(Metadata meta, Durability dur, Lifetime life, InodeLocks locks) {
@@ -138,6 +140,7 @@ public final class Namespace {
     if (child(p) != null) {
       throw FsException.of(Errno.EEXIST, p.name() + ": file exists");
     }
+    heap.checkCreate();
     int gid = c.gid();
     int m = mode;
     if ((p.dir().mode & Inode.S_ISGID) != 0) {

@@ -30,6 +30,11 @@ final class CoreNodeFsTest {
     return SealFs.open(img, false);
   }
 
+  /** Creates and opens regular file {@code name} in {@code dir} for reading and writing. */
+  private static NodeFs.Created newFile(NodeFs fs, long dir, String name) {
+    return fs.create(dir, name, S_IFREG | 0644, O_RDWR, ME);
+  }
+
   private static void write(NodeFs fs, long fh, byte[] b, long off) {
     assertEquals(b.length, fs.write(fh, ByteBuffer.wrap(b), off, () -> ME));
   }
@@ -62,11 +67,11 @@ final class CoreNodeFsTest {
     try (SealFs core = newFs()) {
       CoreNodeFs fs = new CoreNodeFs(core);
       NodeFs.Entry a = fs.mkdir(NodeFs.ROOT, "a", 0755, ME);
-      NodeFs.Created f = fs.create(a.nodeId(), "f", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created f = newFile(fs, a.nodeId(), "f");
       write(fs, f.fh(), new byte[] {1, 2, 3}, 0);
       fs.rename(NodeFs.ROOT, "a", NodeFs.ROOT, "b", 0);
       assertEquals(3, fs.getattr(f.entry().nodeId(), -1).size(), "child found under the new name");
-      NodeFs.Created g = fs.create(NodeFs.ROOT, "g", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created g = newFile(fs, NodeFs.ROOT, "g");
       assertEquals(Errno.EEXIST, assertThrows(FsException.class,
           () -> fs.rename(a.nodeId(), "f", NodeFs.ROOT, "g", 1)).errno(), "RENAME_NOREPLACE");
       fs.rename(a.nodeId(), "f", NodeFs.ROOT, "g", 0);
@@ -83,7 +88,7 @@ final class CoreNodeFsTest {
   void unlinkedButOpen() {
     try (SealFs core = newFs()) {
       CoreNodeFs fs = new CoreNodeFs(core);
-      NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created f = newFile(fs, NodeFs.ROOT, "f");
       write(fs, f.fh(), new byte[10], 0);
       fs.unlink(NodeFs.ROOT, "f");
       assertEquals(10, fs.getattr(f.entry().nodeId(), -1).size());
@@ -97,7 +102,7 @@ final class CoreNodeFsTest {
   void seekDataAndHole() {
     try (SealFs core = newFs()) {
       CoreNodeFs fs = new CoreNodeFs(core);
-      NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created f = newFile(fs, NodeFs.ROOT, "f");
       write(fs, f.fh(), new byte[4096], 8192);
       fs.setattr(f.entry().nodeId(), new NodeFs.SetAttrIn(FuseAbi.FATTR_SIZE | FuseAbi.FATTR_FH,
           f.fh(), 65536, 0, 0, 0, 0, 0), ME);
@@ -117,8 +122,8 @@ final class CoreNodeFsTest {
   void copyRangeRefusesSealedDestination() {
     try (SealFs core = newFs()) {
       CoreNodeFs fs = new CoreNodeFs(core);
-      NodeFs.Created src = fs.create(NodeFs.ROOT, "s", S_IFREG | 0644, O_RDWR, ME);
-      NodeFs.Created dst = fs.create(NodeFs.ROOT, "d", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created src = newFile(fs, NodeFs.ROOT, "s");
+      NodeFs.Created dst = newFile(fs, NodeFs.ROOT, "d");
       byte[] pat = new byte[10000];
       for (int i = 0; i < pat.length; i++) {
         pat[i] = (byte) i;
@@ -143,7 +148,7 @@ final class CoreNodeFsTest {
   void openTruncWithSealOnOpen() {
     try (SealFs core = newFs()) {
       CoreNodeFs fs = new CoreNodeFs(core);
-      NodeFs.Created f = fs.create(NodeFs.ROOT, "f", S_IFREG | 0644, O_RDWR, ME);
+      NodeFs.Created f = newFile(fs, NodeFs.ROOT, "f");
       write(fs, f.fh(), new byte[8192], 0);
       fs.release(f.fh());
       fs.setxattr(f.entry().nodeId(), SealFs.SEAL_ON_OPEN, "strict".getBytes(), 0);
