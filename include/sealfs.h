@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sealfs.h - the sealfs block-map sealing ioctl ABI (SPEC section 4).
+ * sealfs.h - the sealfs block-map sealing ioctl ABI (SPEC sections 4, 9, 10 and 12).
  *
  * All structures are little-endian and naturally aligned. The request codes are Linux _IOC
  * encodings with type 's' (0x73): FUSE only forwards "restricted" ioctls whose size and
@@ -16,11 +16,13 @@
 #include <stdint.h>
 #include <linux/ioctl.h>
 
-/* in: SEALFS_SEAL_* flags; offset/length/reserved must be 0; out: generation, holders. */
+/* in: SEALFS_SEAL_* flags and the range; reserved must be 0; out: generation, holders. */
 struct sealfs_seal {
-	uint64_t flags;        /* in:  SEALFS_SEAL_PREPARE or SEALFS_SEAL_ASIS, or 0 (strict) */
-	uint64_t offset;       /* in:  must be 0 (whole-file seals; ranges reserved) */
-	uint64_t length;       /* in:  must be 0 */
+	uint64_t flags;        /* in:  SEALFS_SEAL_PREPARE or SEALFS_SEAL_ASIS, or 0 (strict),
+				*      optionally | SEALFS_SEAL_BREAKABLE (SPEC 10) */
+	uint64_t offset;       /* in:  first byte of a range seal (SPEC 9); 0 with length 0 =
+				*      the whole file */
+	uint64_t length;       /* in:  bytes of a range seal; 0 = the whole file */
 	uint64_t generation;   /* out: block-map generation now frozen */
 	uint64_t holders;      /* out: holders of this inode after the call */
 	uint64_t reserved[3];  /* in:  must be 0 */
@@ -33,7 +35,9 @@ struct sealfs_status {
 	uint64_t generation;
 	uint64_t size;         /* file size in bytes */
 	uint64_t block_size;
-	uint64_t reserved[3];
+	uint64_t state;        /* SEALFS_STATUS_BREAKING (inode), SEALFS_STATUS_REVOKED (handle) */
+	uint64_t break_deadline_ms; /* when BREAKING: CLOCK_REALTIME ms of the revocation */
+	uint64_t reserved;
 };
 
 struct sealfs_extent {
@@ -64,10 +68,19 @@ struct sealfs_layout {
 #define SEALFS_IOC_UNSEAL _IO(SEALFS_IOC_MAGIC, 2)
 #define SEALFS_IOC_STATUS _IOR(SEALFS_IOC_MAGIC, 3, struct sealfs_status)
 #define SEALFS_IOC_LAYOUT _IOWR(SEALFS_IOC_MAGIC, 4, struct sealfs_layout)
+#define SEALFS_IOC_BREAK  _IOW(SEALFS_IOC_MAGIC, 5, uint64_t)   /* arg: SEALFS_BREAK_* flags */
 
 /* struct sealfs_seal.flags */
 #define SEALFS_SEAL_PREPARE 1
 #define SEALFS_SEAL_ASIS    2
+#define SEALFS_SEAL_BREAKABLE 4
+
+/* struct sealfs_status.state */
+#define SEALFS_STATUS_BREAKING 1
+#define SEALFS_STATUS_REVOKED  2
+
+/* SEALFS_IOC_BREAK argument */
+#define SEALFS_BREAK_FORCE 1
 
 /* struct sealfs_layout.flags */
 #define SEALFS_LAYOUT_LAST   1
@@ -100,5 +113,10 @@ SEALFS_STATIC_ASSERT(SEALFS_IOC_SEAL == 0xC0407301u, "SEALFS_IOC_SEAL must be 0x
 SEALFS_STATIC_ASSERT(SEALFS_IOC_UNSEAL == 0x00007302u, "SEALFS_IOC_UNSEAL must be 0x00007302");
 SEALFS_STATIC_ASSERT(SEALFS_IOC_STATUS == 0x80407303u, "SEALFS_IOC_STATUS must be 0x80407303");
 SEALFS_STATIC_ASSERT(SEALFS_IOC_LAYOUT == 0xD0007304u, "SEALFS_IOC_LAYOUT must be 0xD0007304");
+SEALFS_STATIC_ASSERT(SEALFS_IOC_BREAK == 0x40087305u, "SEALFS_IOC_BREAK must be 0x40087305");
+SEALFS_STATIC_ASSERT(offsetof(struct sealfs_status, state) == 40,
+	       "struct sealfs_status.state must be at byte 40");
+SEALFS_STATIC_ASSERT(offsetof(struct sealfs_status, break_deadline_ms) == 48,
+	       "struct sealfs_status.break_deadline_ms must be at byte 48");
 
 #endif /* SEALFS_H */

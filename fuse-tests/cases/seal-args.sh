@@ -1,7 +1,8 @@
 #!/bin/bash
 # TIMEOUT: 120
-# SPEC 4.1/3: argument errors: both mode bits EINVAL, unknown bits EOPNOTSUPP, non-zero offset,
-# length or reserved EINVAL, a directory EINVAL, a read-only handle EACCES. None of them seals.
+# SPEC 4.1/3: argument errors: both mode bits EINVAL, unknown bits EOPNOTSUPP, an offset
+# without a length or an overflowing range EINVAL, non-zero reserved EINVAL, a directory EINVAL,
+# a read-only handle EACCES. None of them seals.
 . "$FUSE_TESTS/lib/seal.sh"
 require_cmd python3
 seal_setup
@@ -23,10 +24,11 @@ def expect(err, what, fn):
     bad.append("%s: succeeded (wanted %s)" % (what, errno.errorcode[err]))
 fd = os.open(f, os.O_RDWR)
 expect(errno.EINVAL, "PREPARE|ASIS", lambda: s.seal(fd, 3))
-expect(errno.EOPNOTSUPP, "flag 4", lambda: s.seal(fd, 4))
+expect(errno.EOPNOTSUPP, "flag 8", lambda: s.seal(fd, 8))
 expect(errno.EOPNOTSUPP, "flag 1<<63", lambda: s.seal(fd, 1 << 63))
 expect(errno.EINVAL, "offset 4096", lambda: s.seal(fd, 0, offset=4096))
-expect(errno.EINVAL, "length 4096", lambda: s.seal(fd, 0, length=4096))
+expect(errno.EINVAL, "offset+length overflowing",
+       lambda: s.seal(fd, 0, offset=(1 << 64) - 4096, length=8192))
 for i in range(3):
     r = [0, 0, 0]
     r[i] = 1

@@ -17,7 +17,7 @@ out=$("$SEALCTL" seal "$F") || fail "sealctl seal failed"
 [[ $out =~ ^sealed\ generation=[0-9]+\ holders=1$ ]] || fail "sealctl seal output: $out"
 seal_wait_holders "$F" 0 10 || fail "sealctl's exit did not release"
 out=$("$SEALCTL" status "$F") || fail "sealctl status"
-[[ $out =~ ^sealed=0\ held_by_me=0\ holders=0\ generation=[0-9]+\ size=262144\ block_size=4096$ ]] \
+[[ $out =~ ^sealed=0\ held_by_me=0\ holders=0\ generation=[0-9]+\ size=262144\ block_size=4096\ state=0\ break_deadline_ms=0$ ]] \
   || fail "sealctl status output: $out"
 "$SEALCTL" layout "$F" >"$CASE_DIR/layout" || fail "sealctl layout"
 assert_eq "$(tail -n +2 "$CASE_DIR/layout")" \

@@ -26,7 +26,7 @@ assert_eq "$(sio layout 7 | tail -n +2)" "$layout" "layout xattr differs from th
 
 hold=$(gv user.sealfs.holders) || fail "getfattr user.sealfs.holders"
 assert_eq 1 "$(grep -c . <<<"$hold")" "one holder line expected: $hold"
-grep -Eq '^handle=[0-9]+ pid=[0-9]+ uid=0 mode=strict since=[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+$' \
+grep -Eq '^handle=[0-9]+ pid=[0-9]+ uid=0 mode=strict since=[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+ range=0:0 breakable=0 state=held$' \
   <<<"$hold" || fail "bad holders xattr: $hold"
 
 dev=$(gv user.sealfs.device) || fail "getfattr user.sealfs.device"

@@ -872,9 +872,15 @@ static int parse_holders(const char *text, struct holder *h, int max, char *why,
 			return -1;
 		memcpy(line, s, len);
 		line[len] = 0;
-		if (sscanf(line, "handle=%llu pid=%ld uid=%lu mode=%15s since=%63s%n", &h[n].handle,
-			   &h[n].pid, &h[n].uid, h[n].mode, h[n].since, &used) != 5 ||
-		    used != (int)len) {
+		/* SPEC 4.3 with the section 9/10 tail: range=<o>:<l> breakable=<0/1> state=<s> */
+		unsigned long long roff, rlen;
+		int breakable;
+		char state[16];
+		if (sscanf(line, "handle=%llu pid=%ld uid=%lu mode=%15s since=%63s range=%llu:%llu "
+			   "breakable=%d state=%15s%n", &h[n].handle, &h[n].pid, &h[n].uid, h[n].mode,
+			   h[n].since, &roff, &rlen, &breakable, state, &used) != 9 ||
+		    used != (int)len || (breakable != 0 && breakable != 1) ||
+		    (strcmp(state, "held") && strcmp(state, "breaking") && strcmp(state, "revoked"))) {
 			snprintf(why, wl, "malformed holder line [%s]", line);
 			return -1;
 		}
@@ -1075,17 +1081,17 @@ static void t_seal_args(void)
 	int fd = open(f, O_RDWR);
 	struct { const char *what; uint64_t fl, off, len, r0, r1, r2; int want; } c[] = {
 		{"flags PREPARE|ASIS (3)", 3, 0, 0, 0, 0, 0, EINVAL},
-		{"unknown flag 4", 4, 0, 0, 0, 0, 0, EOPNOTSUPP},
 		{"unknown flag 8", 8, 0, 0, 0, 0, 0, EOPNOTSUPP},
+		{"unknown flag 16", 16, 0, 0, 0, 0, 0, EOPNOTSUPP},
 		{"unknown flag 1<<32", 1ull << 32, 0, 0, 0, 0, 0, EOPNOTSUPP},
 		{"unknown flag 1<<63", 1ull << 63, 0, 0, 0, 0, 0, EOPNOTSUPP},
-		{"PREPARE plus unknown flag 4 (5)", 5, 0, 0, 0, 0, 0, EOPNOTSUPP},
+		{"PREPARE plus unknown flag 8 (9)", 9, 0, 0, 0, 0, 0, EOPNOTSUPP},
 		{"ASIS plus unknown flag 1<<40", 2 | (1ull << 40), 0, 0, 0, 0, 0, EOPNOTSUPP},
 		{"offset 1", 0, 1, 0, 0, 0, 0, EINVAL},
 		{"offset one block", 0, g_bs, 0, 0, 0, 0, EINVAL},
-		{"length one block", 0, 0, g_bs, 0, 0, 0, EINVAL},
+		/* SPEC 9: a length makes a range seal; an end past loff_t's 2^63 - 1 is EINVAL */
 		{"length 1<<63", 0, 0, 1ull << 63, 0, 0, 0, EINVAL},
-		{"offset and length", 0, g_bs, g_bs, 0, 0, 0, EINVAL},
+		{"offset + length overflowing", 0, ~0ull - g_bs, 2 * (uint64_t)g_bs, 0, 0, 0, EINVAL},
 		{"reserved[0] = 1", 0, 0, 0, 1, 0, 0, EINVAL},
 		{"reserved[1] = 1", 0, 0, 0, 0, 1, 0, EINVAL},
 		{"reserved[2] = 1<<63", 0, 0, 0, 0, 0, 1ull << 63, EINVAL},
@@ -1102,8 +1108,8 @@ static void t_seal_args(void)
 		report(!rc && !s.sealed && !s.holders, w, "sealed=%u holders=%llu", s.sealed,
 		       (unsigned long long)s.holders);
 	}
-	int rc = seal_raw(fd, 3 | 4, 0, 0, 0, 0, 0, 0, NULL);
-	info("SEAL flags 7 (both modes + unknown bit)", "%s (SPEC: EINVAL and EOPNOTSUPP both apply)",
+	int rc = seal_raw(fd, 3 | 8, 0, 0, 0, 0, 0, 0, NULL);
+	info("SEAL flags 11 (both modes + unknown bit)", "%s (SPEC: EINVAL and EOPNOTSUPP both apply)",
 	     ename(rc));
 	if (!rc)
 		do_unseal(fd);

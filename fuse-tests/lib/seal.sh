@@ -139,3 +139,21 @@ seal_size() {
 seal_layout() {
   sio layout "$1"
 }
+
+# seal_setup_with MOUNT_OPTS: like seal_setup (128M) but mounted with -o MOUNT_OPTS
+# (e.g. break_time=2,seal_limit=64K).
+seal_setup_with() {
+  fs_mkfs -s 128M >/dev/null || fail "mkfs failed"
+  fs_mount -o "$1" || fail "mount -o $1 failed"
+  seal_trap
+}
+
+# seal_binding: the FUSE binding the mounts of this case use (native or jnr-fuse).
+seal_binding() {
+  printf '%s\n' "${SEALFS_BINDING:-jnr-fuse}"
+}
+
+# seal_need_native WHY: skips the case unless the mounts use the native binding.
+seal_need_native() {
+  [ "$(seal_binding)" = native ] || skip "needs the native binding (SEALFS_BINDING=native): $1"
+}

@@ -24,9 +24,14 @@ IOC_SEAL = _s.IOC_SEAL
 IOC_UNSEAL = _s.IOC_UNSEAL
 IOC_STATUS = _s.IOC_STATUS
 IOC_LAYOUT = _s.IOC_LAYOUT
+IOC_BREAK = _s.IOC_BREAK
 SEAL_STRICT = _s.SEAL_STRICT
 SEAL_PREPARE = _s.SEAL_PREPARE
 SEAL_ASIS = _s.SEAL_ASIS
+SEAL_BREAKABLE = _s.SEAL_BREAKABLE
+STATUS_BREAKING = _s.STATE_BREAKING
+STATUS_REVOKED = _s.STATE_REVOKED
+BREAK_FORCE = _s.BREAK_FORCE
 LAYOUT_LAST = _s.LAYOUT_LAST
 LAYOUT_SEALED = _s.LAYOUT_SEALED
 EXTENT_UNWRITTEN = _s.EXTENT_UNWRITTEN
@@ -50,10 +55,26 @@ def seal(fd, flags=0, offset=0, length=0, reserved=(0, 0, 0)):
 
 
 def status(fd):
-    """SEALFS_IOC_STATUS; returns a dict with sealed, held_by_me, holders, generation, size, block_size."""
+    """SEALFS_IOC_STATUS; returns a dict with sealed, held_by_me, holders, generation, size,
+    block_size, state and break_deadline_ms."""
     st = _s.status(fd)
     return {"sealed": int(st.sealed), "held_by_me": int(st.held_by_me), "holders": st.holders,
-            "generation": st.generation, "size": st.size, "block_size": st.block_size}
+            "generation": st.generation, "size": st.size, "block_size": st.block_size,
+            "state": st.state, "break_deadline_ms": st.break_deadline_ms}
+
+
+def seal_range(fd, offset, length, flags=0):
+    """SEALFS_IOC_SEAL of bytes [offset, offset + length) (SPEC 9); returns (generation, holders)."""
+    return seal(fd, flags, offset, length)
+
+
+def break_seals(fd, flags=0):
+    """SEALFS_IOC_BREAK (SPEC 12): 0 waits until the breakable seals are gone, BREAK_FORCE
+    revokes every seal (root only)."""
+    _s.break_seals(fd, force=bool(flags & BREAK_FORCE))
+
+
+poll_pri = _s.poll_pri
 
 
 def _extent_dict(e):
@@ -165,6 +186,7 @@ def main(argv):
 
     abi | seal FD|PATH [strict|prepare|asis] | unseal FD | status FD|PATH | layout FD|PATH
     | hold PATH MODE READY_FILE TIMEOUT_S
+    | seal-range FD|PATH OFFSET LENGTH [MODE] [breakable] | break FD|PATH [force]
     """
     import sys
     if not argv:
@@ -185,7 +207,17 @@ def main(argv):
             st = status(fd)
             print(" ".join("%s=%d" % (k, st[k]) for k in
                            ("sealed", "held_by_me", "holders", "generation", "size",
-                            "block_size")))
+                            "block_size", "state", "break_deadline_ms")))
+        elif cmd == "seal-range":
+            fd, own = _fd_or_open(args[0], os.O_RDWR)
+            flags = MODES[args[3] if len(args) > 3 else "strict"]
+            if len(args) > 4 and args[4] == "breakable":
+                flags |= SEAL_BREAKABLE
+            gen, holders = seal_range(fd, int(args[1]), int(args[2]), flags)
+            print("%d %d" % (gen, holders))
+        elif cmd == "break":
+            fd, own = _fd_or_open(args[0], os.O_RDONLY)
+            break_seals(fd, BREAK_FORCE if args[1:] == ["force"] else 0)
         elif cmd == "layout":
             fd, own = _fd_or_open(args[0], os.O_RDONLY)
             _print_layout(fd)

@@ -38,7 +38,7 @@ __all__ = [
     "STATE_BREAKING", "STATE_REVOKED", "MAX_EXTENTS", "LAYOUT_SIZE", "MODES",
     "XATTR_SEAL_ON_OPEN", "XATTR_LAYOUT", "XATTR_SEAL", "XATTR_HOLDERS", "XATTR_DEVICE",
     "SealResult", "Status", "Extent", "LayoutPage", "Layout", "Device", "Sealed",
-    "seal", "unseal", "status", "layout_page", "layout", "break_seals", "sealed",
+    "seal", "unseal", "status", "layout_page", "layout", "break_seals", "poll_pri", "sealed",
     "mode_flags", "state_name", "holes", "seal_state", "holders", "device",
 ]
 
@@ -49,13 +49,13 @@ IOC_SEAL = 0xC0407301     # _IOWR('s', 1, struct sealfs_seal)
 IOC_UNSEAL = 0x00007302   # _IO('s', 2)
 IOC_STATUS = 0x80407303   # _IOR('s', 3, struct sealfs_status)
 IOC_LAYOUT = 0xD0007304   # _IOWR('s', 4, struct sealfs_layout)
-IOC_BREAK = 0x40087305    # _IOW('s', 5, u64 flags): SPEC 12, not implemented by the daemon yet
+IOC_BREAK = 0x40087305    # _IOW('s', 5, u64 flags): SPEC 12
 
 # struct sealfs_seal.flags
 SEAL_STRICT = 0
 SEAL_PREPARE = 1
 SEAL_ASIS = 2
-SEAL_BREAKABLE = 4        # SPEC 10, not implemented by the daemon yet
+SEAL_BREAKABLE = 4        # SPEC 10
 # SEALFS_IOC_BREAK flags
 BREAK_FORCE = 1
 # struct sealfs_layout.flags
@@ -264,8 +264,17 @@ def layout(fd: int) -> Layout:
 
 
 def break_seals(fd: int, force: bool = False) -> None:
-    """SEALFS_IOC_BREAK (SPEC 12): not implemented by the daemon yet, so this fails today."""
+    """SEALFS_IOC_BREAK (SPEC 12): waits until the file's breakable seals are gone (EINTR if
+    interrupted); with force (root only), revokes every seal at once."""
     fcntl.ioctl(fd, IOC_BREAK, struct.pack("<Q", BREAK_FORCE if force else 0))
+
+
+def poll_pri(fd: int, timeout_s: float) -> bool:
+    """True if fd reports POLLPRI within timeout_s: a break of its seal began (SPEC 10)."""
+    import select
+    p = select.poll()
+    p.register(fd, select.POLLPRI)
+    return any(ev & select.POLLPRI for _, ev in p.poll(int(timeout_s * 1000)))
 
 
 def state_name(flags: int) -> str:
@@ -367,9 +376,14 @@ def device(path: FdOrPath) -> Device:
 def _iter_abi() -> Iterator[str]:
     """The ABI constants in the format of `sealctl abi` (compared with include/sealfs.h)."""
     for name, value in (("SEALFS_IOC_SEAL", IOC_SEAL), ("SEALFS_IOC_UNSEAL", IOC_UNSEAL),
-                        ("SEALFS_IOC_STATUS", IOC_STATUS), ("SEALFS_IOC_LAYOUT", IOC_LAYOUT)):
+                        ("SEALFS_IOC_STATUS", IOC_STATUS), ("SEALFS_IOC_LAYOUT", IOC_LAYOUT),
+                        ("SEALFS_IOC_BREAK", IOC_BREAK)):
         yield "%s=0x%08x" % (name, value)
     for name, value in (("SEALFS_SEAL_PREPARE", SEAL_PREPARE), ("SEALFS_SEAL_ASIS", SEAL_ASIS),
+                        ("SEALFS_SEAL_BREAKABLE", SEAL_BREAKABLE),
+                        ("SEALFS_STATUS_BREAKING", STATE_BREAKING),
+                        ("SEALFS_STATUS_REVOKED", STATE_REVOKED),
+                        ("SEALFS_BREAK_FORCE", BREAK_FORCE),
                         ("SEALFS_LAYOUT_LAST", LAYOUT_LAST),
                         ("SEALFS_LAYOUT_SEALED", LAYOUT_SEALED),
                         ("SEALFS_EXTENT_UNWRITTEN", EXTENT_UNWRITTEN),
@@ -379,4 +393,5 @@ def _iter_abi() -> Iterator[str]:
     yield "sizeof_status=%d" % _STATUS.size
     yield "sizeof_extent=%d" % _EXTENT.size
     yield "sizeof_layout=%d" % LAYOUT_SIZE
+    yield "sizeof_break=%d" % struct.calcsize("<Q")
     yield "max_extents=%d" % MAX_EXTENTS

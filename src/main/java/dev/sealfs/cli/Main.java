@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
         MountCommand.class,
         FsckCommand.class,
         SealCommand.class,
+        BreakCommand.class,
         LayoutCommand.class,
         StatusCommand.class,
         MapCommand.class,

@@ -119,9 +119,13 @@ final class MountCommand implements Callable<Integer> {
   /** Opens the filesystem, mounts it here and serves until unmounted. */
   private int runForeground(Path dev, List<String> opts, boolean readOnly, Path pid)
       throws InterruptedException {
-    Path mnt = FuseMount.preflight(mountpoint, opts);
-    warnAboutDeviceAccess(dev, opts);
+    List<String> fuseOpts = new ArrayList<>(opts);
+    SealOptions sealOpts = SealOptions.take(fuseOpts);
+    Path mnt = FuseMount.preflight(mountpoint, fuseOpts);
+    warnAboutDeviceAccess(dev, fuseOpts);
     SealFs fs = SealFs.open(dev, readOnly);
+    sealOpts.applyTo(fs);
+    opts = fuseOpts;
     FuseMount m = FuseMount.mount(fs, mnt, opts, debug, pid);
     try {
       PrintWriter out = spec.commandLine().getOut();
@@ -137,9 +141,11 @@ final class MountCommand implements Callable<Integer> {
 
   /** Starts a detached foreground child and waits until its mount is live. */
   private int runBackground(Path dev, List<String> opts, Path pid) throws IOException {
-    Path mnt = FuseMount.preflight(mountpoint, opts);
+    List<String> fuseOpts = new ArrayList<>(opts);
+    SealOptions.take(fuseOpts); // checked here, applied by the child
+    Path mnt = FuseMount.preflight(mountpoint, fuseOpts);
     SealFs.check(dev);
-    warnAboutDeviceAccess(dev, opts);
+    warnAboutDeviceAccess(dev, fuseOpts);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
     Path log = Paths.get(System.getProperty("java.io.tmpdir"),
         "sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");

@@ -1,5 +1,6 @@
 package dev.sealfs.cli;
 
+import dev.sealfs.client.HandleStatus;
 import dev.sealfs.client.LibC;
 import dev.sealfs.client.SealAbi;
 import dev.sealfs.client.SealClient;
@@ -23,8 +24,11 @@ import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 /**
- * {@code sealfs seal [--prepare|--asis] FILE [-- COMMAND...]}: holds a seal on FILE while
- * COMMAND runs and exits with its status, or holds it until SIGINT/SIGTERM (like flock(1)).
+ * {@code sealfs seal [--prepare|--asis] [--range OFFSET:LENGTH] [--breakable] FILE
+ * [-- COMMAND...]}: holds a seal on FILE while COMMAND runs and exits with its status, or holds
+ * it until SIGINT/SIGTERM (like flock(1)). A breakable seal (SPEC 10) is a lease: a watcher
+ * thread reads STATUS every {@link #BREAK_WATCH_MS} ms and lets go as soon as a break begins,
+ * saying so on stderr; COMMAND (if any) keeps running without the seal.
  */
 @Command(name = "seal", mixinStandardHelpOptions = true,
     description = {"Hold a block-map seal on FILE while COMMAND runs (exiting with its status),",
@@ -40,6 +44,8 @@ public final class SealCommand implements Callable<Integer> {
   private static final int SIGINT = 2;
   /** SIGTERM's number. */
   private static final int SIGTERM = 15;
+  /** How often a breakable holder looks for a break, in milliseconds. */
+  static final long BREAK_WATCH_MS = 100;
 
   /** The two mutually exclusive seal modes. */
   static final class Mode {
@@ -56,6 +62,16 @@ public final class SealCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   Mode mode;
 
+  /** The byte range to seal, {@code OFFSET:LENGTH}; null means the whole file. */
+  @Option(names = "--range", paramLabel = "OFFSET:LENGTH",
+      description = "Seal only these bytes (sizes like 64K; LENGTH 0 = whole file).")
+  String range;
+
+  /** Whether the seal is a breakable lease. */
+  @Option(names = "--breakable",
+      description = "Take a breakable seal (a lease): let go as soon as a break begins.")
+  boolean breakable;
+
   /** The file to seal. */
   @Parameters(index = "0", paramLabel = "FILE", description = "File on a sealfs mount.")
   Path file;
@@ -71,13 +87,38 @@ public final class SealCommand implements Callable<Integer> {
 
   /** Returns the seal flags the options ask for. */
   long flags() {
-    return mode == null ? 0 : SealAbi.sealFlags(mode.prepare, mode.asis);
+    return mode == null ? SealAbi.sealFlags(false, false, breakable)
+        : SealAbi.sealFlags(mode.prepare, mode.asis, breakable);
+  }
+
+  /**
+   * Parses {@code OFFSET:LENGTH} (each a size such as 4096 or 64K) into {offset, length};
+   * null means the whole file ({0, 0}).
+   */
+  static long[] parseRange(String text) {
+    if (text == null) {
+      return new long[] {0, 0};
+    }
+    int colon = text.indexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("invalid range '" + text + "' (use OFFSET:LENGTH)");
+    }
+    return new long[] {Sizes.parseBytes(text.substring(0, colon)),
+        Sizes.parseBytes(text.substring(colon + 1))};
   }
 
   /** Opens and seals FILE, runs COMMAND or waits for a signal, then unseals and closes. */
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    long[] byteRange;
+    try {
+      byteRange = parseRange(range);
+    } catch (IllegalArgumentException e) {
+      err.println("sealfs: " + e.getMessage());
+      err.flush();
+      return EXIT_FAILURE;
+    }
     Optional<String> elsewhere = SealfsFile.refusal(file, "seal " + file);
     if (elsewhere.isPresent()) {
       err.println(elsewhere.get());
@@ -98,16 +139,22 @@ public final class SealCommand implements Callable<Integer> {
     try {
       SealResult r;
       try {
-        r = handle.seal(flags());
+        r = handle.seal(flags(), byteRange[0], byteRange[1]);
       } catch (SealClientException e) {
         err.println(SealfsFile.cliLine(e, "seal " + file, file));
         err.flush();
         return EXIT_FAILURE;
       }
       releaser.sealed = true;
-      err.println("sealfs: sealed " + file + " (generation " + Long.toUnsignedString(r.generation())
-          + ", holders " + Long.toUnsignedString(r.holders()) + ")");
+      err.println("sealfs: sealed " + file + describe(byteRange) + " (generation "
+          + Long.toUnsignedString(r.generation()) + ", holders "
+          + Long.toUnsignedString(r.holders()) + ")");
       err.flush();
+      if (breakable) {
+        Thread watcher = new Thread(() -> watchForBreak(releaser, err), "sealfs-seal-lease");
+        watcher.setDaemon(true);
+        watcher.start();
+      }
       return command.isEmpty() ? holdUntilSignal() : runCommand(err);
     } finally {
       releaser.release();
@@ -115,6 +162,42 @@ public final class SealCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException alreadyShuttingDown) {
         // the hook is running or ran; release() is idempotent
+      }
+    }
+  }
+
+  /** Returns " bytes O..O+L" for a range seal, "" for a whole-file seal. */
+  private String describe(long[] byteRange) {
+    String kind = breakable ? " (breakable)" : "";
+    if (byteRange[1] == 0) {
+      return kind;
+    }
+    return " bytes " + Long.toUnsignedString(byteRange[0]) + ".."
+        + Long.toUnsignedString(byteRange[0] + byteRange[1]) + kind;
+  }
+
+  /**
+   * Reads STATUS every {@link #BREAK_WATCH_MS} ms until a break of the seal begins or the seal
+   * is revoked, then unseals (acknowledging a revocation) and says how long letting go took.
+   */
+  private void watchForBreak(Releaser releaser, PrintWriter err) {
+    while (true) {
+      HandleStatus st;
+      try {
+        Thread.sleep(BREAK_WATCH_MS);
+        st = releaser.handle.handleStatus();
+      } catch (InterruptedException | SealClientException e) {
+        return;
+      }
+      if (st.breaking() || st.revoked() || !st.seal().heldByMe()) {
+        long toldNanos = System.nanoTime();
+        boolean wasRevoked = st.revoked();
+        releaser.unsealOnly();
+        long tookMs = (System.nanoTime() - toldNanos) / 1_000_000;
+        err.println("sealfs: seal of " + file + (wasRevoked ? " was revoked; acknowledged"
+            : " is being broken; let go") + " in " + tookMs + " ms");
+        err.flush();
+        return;
       }
     }
   }
@@ -181,6 +264,20 @@ public final class SealCommand implements Callable<Integer> {
     private boolean done;
     /** Whether the seal was acquired, so release must unseal. */
     volatile boolean sealed;
+
+    /** Drops the seal (a lease being broken) but keeps the handle open; once. */
+    synchronized void unsealOnly() {
+      if (done || !sealed) {
+        return;
+      }
+      sealed = false;
+      try {
+        handle.unseal();
+      } catch (SealClientException e) {
+        err.println("sealfs: warning: cannot unseal " + handle.file() + ": " + e.reason());
+        err.flush();
+      }
+    }
 
     /** Creates a releaser for {@code handle} reporting to {@code err}. */
     Releaser(SealHandle handle, PrintWriter err) {

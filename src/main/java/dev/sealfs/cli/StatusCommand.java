@@ -1,5 +1,6 @@
 package dev.sealfs.cli;
 
+import dev.sealfs.client.HandleStatus;
 import dev.sealfs.client.SealAbi;
 import dev.sealfs.client.SealClient;
 import dev.sealfs.client.SealClientException;
@@ -7,6 +8,7 @@ import dev.sealfs.client.SealHandle;
 import dev.sealfs.core.SealStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,9 +16,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sealfs status FILE}: seal state, holders, generation, size and the holders list. */
+/**
+ * {@code sealfs status FILE}: seal state, holders, generation, size, the break under way (SPEC
+ * 10), and the holders list with each holder's range, breakable flag and state (held, breaking,
+ * revoked).
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Print FILE's seal state, holder count, generation, size and holders.")
+    description = {"Print FILE's seal state, holder count, generation, size, the break under",
+        "way if any, and its holders with their ranges, breakable flags and states."})
 public final class StatusCommand implements Callable<Integer> {
   /** The file to describe. */
   @Parameters(index = "0", paramLabel = "FILE", description = "File on a sealfs mount.")
@@ -37,9 +44,9 @@ public final class StatusCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    SealStatus st;
+    HandleStatus st;
     try (SealHandle h = SealClient.openForQuery(file)) {
-      st = h.status();
+      st = h.handleStatus();
     } catch (SealClientException e) {
       err.println(SealfsFile.cliLine(e, "read the seal status of " + file, file));
       err.flush();
@@ -52,9 +59,20 @@ public final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Renders the status; {@code holdersXattr} may be null when it could not be read. */
+  /** Renders a status without break state; {@code holdersXattr} may be null. */
   public static String format(String fileLabel, SealStatus st, String sealOnOpen,
       String holdersXattr) {
+    return format(fileLabel, new HandleStatus(st, 0, 0), sealOnOpen, holdersXattr);
+  }
+
+  /**
+   * Renders the status: the fields, a "break:" line while a break runs, a count of revoked
+   * holders when there are any, and one "holder:" line per record of {@code holdersXattr}
+   * (which may be null when it could not be read).
+   */
+  public static String format(String fileLabel, HandleStatus full, String sealOnOpen,
+      String holdersXattr) {
+    SealStatus st = full.seal();
     StringBuilder sb = new StringBuilder();
     String nl = System.lineSeparator();
     sb.append("file: ").append(fileLabel).append(nl);
@@ -64,12 +82,24 @@ public final class StatusCommand implements Callable<Integer> {
     sb.append("size: ").append(Long.toUnsignedString(st.size())).append(nl);
     sb.append("block size: ").append(Long.toUnsignedString(st.blockSize())).append(nl);
     sb.append("seal on open: ").append(sealOnOpen.isEmpty() ? "off" : sealOnOpen).append(nl);
+    if (full.breaking()) {
+      sb.append("break: under way, seals revoked at ")
+          .append(Instant.ofEpochMilli(full.breakDeadlineMs())).append(nl);
+    }
     if (holdersXattr != null) {
+      int revoked = 0;
+      StringBuilder lines = new StringBuilder();
       for (String line : holdersXattr.split("\n")) {
         if (!line.isBlank()) {
-          sb.append("holder: ").append(line.trim()).append(nl);
+          lines.append("holder: ").append(line.trim()).append(nl);
+          revoked += line.contains(" state=revoked") ? 1 : 0;
         }
       }
+      if (revoked > 0) {
+        sb.append("revoked holders: ").append(revoked)
+            .append(" (their blocks stay quarantined until they acknowledge)").append(nl);
+      }
+      sb.append(lines);
     }
     return sb.toString();
   }

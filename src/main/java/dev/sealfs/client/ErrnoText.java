@@ -46,6 +46,7 @@ public final class ErrnoText {
       e(75, "EOVERFLOW", "Value too large for defined data type"),
       e(95, "EOPNOTSUPP", "Operation not supported"),
       e(107, "ENOTCONN", "Transport endpoint is not connected"),
+      e(116, "ESTALE", "Stale file handle"),
       e(117, "EUCLEAN", "Structure needs cleaning"),
       e(122, "EDQUOT", "Disk quota exceeded"));
 

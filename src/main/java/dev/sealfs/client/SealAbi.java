@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The SPEC 4.1 ioctl ABI: request codes, flag bits and the little-endian encoding of the three
- * structures; pure byte work, no native calls, so it is unit-testable offset by offset.
+ * structures and the SEALFS_IOC_BREAK flags word; pure byte work, no native calls, so it is unit-testable offset by offset.
  */
 public final class SealAbi {
   /** {@code SEALFS_IOC_SEAL = _IOWR('s', 1, struct sealfs_seal)}. */
@@ -22,11 +22,23 @@ public final class SealAbi {
   public static final long IOC_STATUS = 0x80407303L;
   /** {@code SEALFS_IOC_LAYOUT = _IOWR('s', 4, struct sealfs_layout)}. */
   public static final long IOC_LAYOUT = 0xD0007304L;
+  /** {@code SEALFS_IOC_BREAK = _IOW('s', 5, u64)}: break the file's seals (SPEC 12). */
+  public static final long IOC_BREAK = 0x40087305L;
 
   /** Seal flag: fill holes, convert unwritten and unshare shared extents first. */
   public static final long SEAL_PREPARE = 1;
   /** Seal flag: freeze the map exactly as it is, holes included. */
   public static final long SEAL_ASIS = 2;
+  /** Seal flag: a lease that is broken instead of refusing (SPEC 10). */
+  public static final long SEAL_BREAKABLE = 4;
+  /** Status state bit: a break of the inode's seals is under way. */
+  public static final long STATUS_BREAKING = 1;
+  /** Status state bit: this handle's seal was revoked. */
+  public static final long STATUS_REVOKED = 2;
+  /** Break flag: revoke every seal at once, hard ones too (root only). */
+  public static final long BREAK_FORCE = 1;
+  /** Size in bytes of the SEALFS_IOC_BREAK argument (one u64 of flags). */
+  public static final int BREAK_SIZE_BYTES = 8;
   /** Layout header flag: nothing follows these extents. */
   public static final int LAYOUT_LAST = LayoutPage.FLAG_LAST;
   /** Layout header flag: the inode is sealed. */
@@ -69,9 +81,26 @@ public final class SealAbi {
 
   /** Encodes a struct sealfs_seal asking for a whole-file seal with {@code flags}. */
   public static byte[] encodeSeal(long flags) {
+    return encodeSeal(flags, 0, 0);
+  }
+
+  /**
+   * Encodes a struct sealfs_seal asking for a seal with {@code flags} of the bytes
+   * {@code [byteOffset, byteOffset + byteLength)}; a length of 0 is the whole file.
+   */
+  public static byte[] encodeSeal(long flags, long byteOffset, long byteLength) {
     ByteBuffer b = zeroed(SEAL_SIZE_BYTES);
     b.putLong(0, flags);
-    // offset (8), length (16), generation (24), holders (32), reserved[3] (40..63) stay zero.
+    b.putLong(8, byteOffset);
+    b.putLong(16, byteLength);
+    // generation (24), holders (32), reserved[3] (40..63) stay zero.
+    return b.array();
+  }
+
+  /** Encodes the SEALFS_IOC_BREAK argument: one little-endian u64 of flags. */
+  public static byte[] encodeBreak(long flags) {
+    ByteBuffer b = zeroed(BREAK_SIZE_BYTES);
+    b.putLong(0, flags);
     return b.array();
   }
 
@@ -86,6 +115,12 @@ public final class SealAbi {
     ByteBuffer b = wrap(bytes, STATUS_SIZE_BYTES);
     return new SealStatus(b.getInt(0) != 0, b.getInt(4) != 0, b.getLong(8), b.getLong(16),
         b.getLong(24), b.getLong(32));
+  }
+
+  /** Decodes a struct sealfs_status with its break fields (state at 40, deadline at 48). */
+  public static HandleStatus decodeHandleStatus(byte[] bytes) {
+    ByteBuffer b = wrap(bytes, STATUS_SIZE_BYTES);
+    return new HandleStatus(decodeStatus(bytes), b.getLong(40), b.getLong(48));
   }
 
   /** Encodes a struct sealfs_layout request listing from logical byte {@code start}. */
@@ -145,6 +180,11 @@ public final class SealAbi {
   /** Returns the seal flags for a mode given as booleans; both set is the caller's EINVAL. */
   public static long sealFlags(boolean prepare, boolean asis) {
     return (prepare ? SEAL_PREPARE : 0) | (asis ? SEAL_ASIS : 0);
+  }
+
+  /** Returns {@link #sealFlags(boolean, boolean)} plus SEAL_BREAKABLE if {@code breakable}. */
+  public static long sealFlags(boolean prepare, boolean asis, boolean breakable) {
+    return sealFlags(prepare, asis) | (breakable ? SEAL_BREAKABLE : 0);
   }
 
   /** Wraps {@code bytes} little-endian after checking it is at least {@code sizeBytes} long. */

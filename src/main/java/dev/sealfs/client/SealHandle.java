@@ -60,8 +60,26 @@ public final class SealHandle implements AutoCloseable {
 
   /** Seals the file through this handle ({@code flags}: 0, SEAL_PREPARE or SEAL_ASIS). */
   public SealResult seal(long flags) throws SealClientException {
-    byte[] out = call("seal", SealAbi.IOC_SEAL, SealAbi.encodeSeal(flags), SealAbi.SEAL_SIZE_BYTES);
+    return seal(flags, 0, 0);
+  }
+
+  /**
+   * Seals the bytes {@code [byteOffset, byteOffset + byteLength)} through this handle (SPEC 9;
+   * length 0 is the whole file), {@code flags} as for {@link #seal(long)} plus SEAL_BREAKABLE.
+   */
+  public SealResult seal(long flags, long byteOffset, long byteLength)
+      throws SealClientException {
+    byte[] out = call("seal", SealAbi.IOC_SEAL, SealAbi.encodeSeal(flags, byteOffset, byteLength),
+        SealAbi.SEAL_SIZE_BYTES);
     return SealAbi.decodeSeal(out);
+  }
+
+  /**
+   * Breaks the file's seals (SEALFS_IOC_BREAK, SPEC 12): {@code flags} 0 waits until the
+   * breakable seals are gone, {@link SealAbi#BREAK_FORCE} revokes every seal (root only).
+   */
+  public void breakSeals(long flags) throws SealClientException {
+    call("break", SealAbi.IOC_BREAK, SealAbi.encodeBreak(flags), SealAbi.BREAK_SIZE_BYTES);
   }
 
   /** Drops this handle's seal (SEALFS_IOC_UNSEAL). */
@@ -77,6 +95,13 @@ public final class SealHandle implements AutoCloseable {
     byte[] out = call("status", SealAbi.IOC_STATUS, new byte[SealAbi.STATUS_SIZE_BYTES],
         SealAbi.STATUS_SIZE_BYTES);
     return SealAbi.decodeStatus(out);
+  }
+
+  /** Returns the whole status seen through this handle, break state included. */
+  public HandleStatus handleStatus() throws SealClientException {
+    byte[] out = call("status", SealAbi.IOC_STATUS, new byte[SealAbi.STATUS_SIZE_BYTES],
+        SealAbi.STATUS_SIZE_BYTES);
+    return SealAbi.decodeHandleStatus(out);
   }
 
   /** Returns one layout page listing from logical byte {@code start} (SEALFS_IOC_LAYOUT). */

@@ -8,6 +8,7 @@ package dev.sealfs.core;
 public enum Errno {
   EPERM(1),
   ENOENT(2),
+  EINTR(4),
   EIO(5),
   EBADF(9),
   EAGAIN(11),
@@ -34,7 +35,9 @@ public enum Errno {
   ENODATA(61),
   EOVERFLOW(75),
   EOPNOTSUPP(95),
-  EUCLEAN(117);
+  ESTALE(116),
+  EUCLEAN(117),
+  EDQUOT(122);
 
   /** The positive Linux errno number. */
   public final int code;

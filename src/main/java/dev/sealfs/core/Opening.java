@@ -59,6 +59,7 @@ final class Opening {
 
   /** Drops handle {@code of} (and its seal); frees its inode if nothing else keeps it. */
   void drop(OpenFile of) {
+    sealing.unseal(of); // gives back its seal_limit charge, acknowledges a revocation
     handles.remove(of);
     life.maybeFree(of.inode);
   }

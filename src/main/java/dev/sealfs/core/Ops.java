@@ -6,6 +6,7 @@ import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.ns.Namespace;
 import dev.sealfs.core.seal.Handles;
+import dev.sealfs.core.seal.LayoutGate;
 import dev.sealfs.core.seal.OpenFile;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -16,7 +17,9 @@ import java.util.function.Supplier;
  * How one facade operation takes its locks, in the order of package-info.java: the epoch lock
  * shared for the whole operation, then the namespace lock (exclusive for namespace changes,
  * shared for lookups and listings), then inode locks. Also the retry after a commit when an
- * allocation ran short while frees wait for their commit ({@link Durability.CommitAndRetry}).
+ * allocation ran short while frees wait for their commit ({@link Durability.CommitAndRetry}),
+ * and the retry after a wait for a break of breakable seals ({@link LayoutGate.BreakWaited},
+ * SPEC 10), which waits with every lock let go.
  */
 final class Ops {
   /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
@@ -68,6 +71,7 @@ final class Ops {
    */
   <T> T op(Supplier<T> body) {
     for (int attempt = 0; ; attempt++) {
+      LayoutGate.BreakWaited parked = null;
       epoch.readLock().lock();
       try {
         return body.get();
@@ -75,8 +79,18 @@ final class Ops {
         if (attempt > 0) {
           throw FsException.of(Errno.ENOSPC, "no space left on device");
         }
+      } catch (LayoutGate.BreakWaited b) {
+        parked = b;
       } finally {
         epoch.readLock().unlock();
+      }
+      if (parked != null) {
+        if (epoch.getReadHoldCount() > 0) {
+          throw parked; // an inner operation: the outermost one waits, holding nothing
+        }
+        parked.await(); // SPEC 10: no lock held; EINTR if interrupted
+        attempt--;
+        continue;
       }
       dur.commit(true);
     }

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,11 +146,11 @@ public final class SealFs implements AutoCloseable {
     this.meta = l.meta();
     this.ops = new Ops(locks);
     this.dur = new Durability(device, l, readOnly, ops.epoch());
-    this.gate = new LayoutGate(meta, dur);
+    this.gate = new LayoutGate(meta, dur, bs);
     this.life = new Lifetime(meta, dur);
     this.ns = new Namespace(meta, dur, life, locks);
     this.attrs = new Attributes(meta, dur, bs);
-    HolderViews views = new HolderViews(device.path(), bs);
+    HolderViews views = new HolderViews(device.path(), bs, gate);
     this.xattrs = new Xattrs(meta, dur, views);
     ExtentIo io = new ExtentIo(device, dur, bs);
     Placement place = new Placement(l.alloc(), dur, bs);
@@ -158,6 +159,16 @@ public final class SealFs implements AutoCloseable {
     this.sealing = new Sealing(gate, views, data, dur, bs);
     this.opening = new Opening(handles, sealing, life, dur);
     ops.bind(meta, ns, handles, dur);
+    gate.setLocker((i, body) -> {
+      try {
+        ops.onInode(i.ino, true, x -> {
+          body.run();
+          return null;
+        });
+      } catch (FsException gone) {
+        LOG.debug("inode {} went before its break's deadline: {}", i.ino, gone.getMessage());
+      }
+    });
   }
 
   /**
@@ -617,6 +628,59 @@ public final class SealFs implements AutoCloseable {
     });
   }
 
+  /**
+   * SEALFS_IOC_BREAK through {@code fh} (SPEC 12): flags 0 breaks the breakable seals and
+   * returns when they are gone; {@code 1} (FORCE, root) revokes every seal now.
+   */
+  public void breakSeals(long fh, long flags, Caller caller) {
+    ops.onHandle(fh, true, of -> {
+      sealing.breakSeals(of, flags, caller);
+      return null;
+    });
+  }
+
+  /** The state word of SEALFS_IOC_STATUS for {@code fh}: BREAKING 1, REVOKED 2 (SPEC 10). */
+  public long sealStatusState(long fh) {
+    return ops.onHandle(fh, false, sealing::statusState);
+  }
+
+  /** The break deadline (CLOCK_REALTIME ms) of {@code fh}'s inode, or 0 if no break runs. */
+  public long breakDeadlineMs(long fh) {
+    return ops.onHandle(fh, false, sealing::breakDeadlineMs);
+  }
+
+  /**
+   * Applies the seal mount options: {@code seal_limit} in bytes (0 = none) and
+   * {@code break_time} in seconds (SPEC 10, 12). Call before serving requests.
+   */
+  public void configureSeals(long sealLimitBytes, int breakTimeSeconds) {
+    gate.configure(sealLimitBytes, breakTimeSeconds);
+  }
+
+  /** Sets who is told when a holder's seal begins to break (handle number; SPEC 10 POLLPRI). */
+  public void onBreakBegun(LongConsumer listener) {
+    gate.setBreakListener(of -> listener.accept(of.fh));
+  }
+
+  /**
+   * Interrupts thread {@code t} if it is waiting for a break of breakable seals (the native
+   * binding's FUSE INTERRUPT): its operation fails with EINTR. True if it was waiting.
+   */
+  public boolean interruptBreakWait(Thread t) {
+    return gate.interrupt(t);
+  }
+
+  /** True if handle {@code fh} reports POLLPRI: its seal is breaking or was revoked (SPEC 10). */
+  public boolean pollPri(long fh) {
+    OpenFile of = handles.find(fh);
+    return of != null && gate.pollPri(of);
+  }
+
+  /** Returns the number of quarantined blocks (SPEC 10; counted as used by statfs). */
+  public long quarantinedBlocks() {
+    return gate.quarantinedBlocks();
+  }
+
   /** SEALFS_IOC_STATUS for handle {@code fh}. */
   public SealStatus sealStatus(long fh) {
     return ops.onHandle(fh, false, sealing::status);
@@ -665,6 +729,7 @@ public final class SealFs implements AutoCloseable {
   /** Commits, checkpoints and closes the device (unmount). Idempotent. */
   @Override
   public void close() {
+    gate.drainQuarantine();
     dur.close();
   }
 }

@@ -24,11 +24,15 @@ public final class IoctlCodec {
   public static final int STATUS = (int) 0x80407303L;
   /** {@code _IOWR('s', 4, 4096)}: one page of the layout (struct sealfs_layout). */
   public static final int LAYOUT = (int) 0xD0007304L;
+  /** {@code _IOW('s', 5, 8)}: break the file's seals (u64 flags, SPEC 12). */
+  public static final int BREAK = 0x40087305;
 
   /** Size in bytes of struct sealfs_seal. */
   public static final int SEAL_SIZE = 64;
   /** Size in bytes of struct sealfs_status. */
   public static final int STATUS_SIZE = 64;
+  /** Size in bytes of the SEALFS_IOC_BREAK argument (u64 flags). */
+  public static final int BREAK_SIZE = 8;
   /** Size in bytes of struct sealfs_layout (header plus 126 extents). */
   public static final int LAYOUT_SIZE = 4096;
   /** Size in bytes of the struct sealfs_layout header. */
@@ -44,8 +48,8 @@ public final class IoctlCodec {
    * The input fields of struct sealfs_seal.
    *
    * @param flags SEALFS_SEAL_* bits
-   * @param offset range start (must be 0)
-   * @param length range length (must be 0)
+   * @param offset range start in bytes (SPEC 9; 0 with length 0 = whole file)
+   * @param length range length in bytes (0 = whole file)
    * @param reserved the three reserved words (must be 0)
    */
   public record SealRequest(long flags, long offset, long length, long[] reserved) {}
@@ -74,8 +78,17 @@ public final class IoctlCodec {
     buf.putLong(32, result.holders());
   }
 
-  /** Writes a whole struct sealfs_status, reserved words zeroed. */
+  /** Writes a whole struct sealfs_status with no break state, reserved words zeroed. */
   public static void encodeStatus(ByteBuffer buf, SealStatus status) {
+    encodeStatus(buf, status, 0, 0);
+  }
+
+  /**
+   * Writes a whole struct sealfs_status: {@code state} (BREAKING 1, REVOKED 2) at 40 and
+   * {@code breakDeadlineMs} at 48 (SPEC 10), the last reserved word zeroed.
+   */
+  public static void encodeStatus(ByteBuffer buf, SealStatus status, long state,
+      long breakDeadlineMs) {
     le(buf);
     buf.putInt(0, status.sealed() ? 1 : 0);
     buf.putInt(4, status.heldByMe() ? 1 : 0);
@@ -83,7 +96,14 @@ public final class IoctlCodec {
     buf.putLong(16, status.generation());
     buf.putLong(24, status.size());
     buf.putLong(32, status.blockSize());
-    zero(buf, 40, STATUS_SIZE);
+    buf.putLong(40, state);
+    buf.putLong(48, breakDeadlineMs);
+    zero(buf, 56, STATUS_SIZE);
+  }
+
+  /** Reads the SEALFS_IOC_BREAK argument: the u64 flags word. */
+  public static long decodeBreakFlags(ByteBuffer buf) {
+    return le(buf).getLong(0);
   }
 
   /** Reads struct sealfs_layout.start, the logical byte offset to list from. */

@@ -15,10 +15,10 @@ public final class SealIoctl {
 
   private SealIoctl() {}
 
-  /** True if {@code cmd} is one of the four sealfs ioctls. */
+  /** True if {@code cmd} is one of the five sealfs ioctls. */
   public static boolean known(int cmd) {
     return cmd == IoctlCodec.SEAL || cmd == IoctlCodec.UNSEAL || cmd == IoctlCodec.STATUS
-        || cmd == IoctlCodec.LAYOUT;
+        || cmd == IoctlCodec.LAYOUT || cmd == IoctlCodec.BREAK;
   }
 
   /**
@@ -51,7 +51,11 @@ public final class SealIoctl {
         return 0;
       }
       case IoctlCodec.STATUS:
-        IoctlCodec.encodeStatus(data, fs.sealStatus(fh));
+        IoctlCodec.encodeStatus(data, fs.sealStatus(fh), fs.sealStatusState(fh),
+            fs.breakDeadlineMs(fh));
+        return 0;
+      case IoctlCodec.BREAK:
+        fs.breakSeals(fh, IoctlCodec.decodeBreakFlags(data), caller);
         return 0;
       default: {
         LayoutPage page = fs.layout(fh, IoctlCodec.decodeLayoutStart(data));

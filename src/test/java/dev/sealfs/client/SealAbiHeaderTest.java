@@ -28,8 +28,14 @@ final class SealAbiHeaderTest {
     m.put("SEALFS_IOC_UNSEAL", String.format("0x%08x", SealAbi.IOC_UNSEAL));
     m.put("SEALFS_IOC_STATUS", String.format("0x%08x", SealAbi.IOC_STATUS));
     m.put("SEALFS_IOC_LAYOUT", String.format("0x%08x", SealAbi.IOC_LAYOUT));
+    m.put("SEALFS_IOC_BREAK", String.format("0x%08x", SealAbi.IOC_BREAK));
     m.put("SEALFS_SEAL_PREPARE", Long.toString(SealAbi.SEAL_PREPARE));
     m.put("SEALFS_SEAL_ASIS", Long.toString(SealAbi.SEAL_ASIS));
+    m.put("SEALFS_SEAL_BREAKABLE", Long.toString(SealAbi.SEAL_BREAKABLE));
+    m.put("SEALFS_STATUS_BREAKING", Long.toString(SealAbi.STATUS_BREAKING));
+    m.put("SEALFS_STATUS_REVOKED", Long.toString(SealAbi.STATUS_REVOKED));
+    m.put("SEALFS_BREAK_FORCE", Long.toString(SealAbi.BREAK_FORCE));
+    m.put("sizeof_break", Integer.toString(SealAbi.BREAK_SIZE_BYTES));
     m.put("SEALFS_LAYOUT_LAST", Integer.toString(SealAbi.LAYOUT_LAST));
     m.put("SEALFS_LAYOUT_SEALED", Integer.toString(SealAbi.LAYOUT_SEALED));
     m.put("SEALFS_EXTENT_UNWRITTEN", Integer.toString(SealAbi.EXTENT_UNWRITTEN));
@@ -56,6 +62,7 @@ final class SealAbiHeaderTest {
     assertEquals(SealAbi.IOC_UNSEAL, asserted.get("SEALFS_IOC_UNSEAL"));
     assertEquals(SealAbi.IOC_STATUS, asserted.get("SEALFS_IOC_STATUS"));
     assertEquals(SealAbi.IOC_LAYOUT, asserted.get("SEALFS_IOC_LAYOUT"));
+    assertEquals(SealAbi.IOC_BREAK, asserted.get("SEALFS_IOC_BREAK"));
     Map<String, String> defs = new HashMap<>();
     Matcher d = Pattern.compile("(?m)^#define (SEALFS_\\w+)\\s+(\\S.*)$").matcher(h);
     while (d.find()) {
@@ -63,7 +70,9 @@ final class SealAbiHeaderTest {
     }
     Map<String, String> java = javaAbi();
     for (String k : new String[] {"SEALFS_SEAL_PREPARE", "SEALFS_SEAL_ASIS", "SEALFS_LAYOUT_LAST",
-        "SEALFS_LAYOUT_SEALED", "SEALFS_EXTENT_UNWRITTEN", "SEALFS_EXTENT_SHARED"}) {
+        "SEALFS_LAYOUT_SEALED", "SEALFS_EXTENT_UNWRITTEN", "SEALFS_EXTENT_SHARED",
+        "SEALFS_SEAL_BREAKABLE", "SEALFS_STATUS_BREAKING", "SEALFS_STATUS_REVOKED",
+        "SEALFS_BREAK_FORCE"}) {
       assertEquals(java.get(k), defs.get(k), k);
     }
     assertEquals(java.get("max_extents"), defs.get("SEALFS_LAYOUT_MAX_EXTENTS"));
@@ -73,6 +82,7 @@ final class SealAbiHeaderTest {
     assertEquals('"' + SealAbi.XATTR_HOLDERS + '"', defs.get("SEALFS_XATTR_HOLDERS"));
     assertEquals('"' + SealAbi.XATTR_DEVICE + '"', defs.get("SEALFS_XATTR_DEVICE"));
     assertTrue(h.contains("_IOWR(SEALFS_IOC_MAGIC, 1, struct sealfs_seal)"));
+    assertTrue(h.contains("_IOW(SEALFS_IOC_MAGIC, 5, uint64_t)"));
   }
 
   /** Compiled by gcc, sealctl's "abi" output equals the Java constants (skipped without gcc). */

@@ -73,6 +73,35 @@ final class SealAbiTest {
     assertTrue(s.heldByMe());
   }
 
+  /** The break fields of struct sealfs_status: u64 state @40, u64 break_deadline_ms @48. */
+  @Test
+  void decodeHandleStatusBreakFields() {
+    byte[] b = new byte[64];
+    le(b).putInt(0, 1).putLong(8, 1).putLong(40, SealAbi.STATUS_BREAKING).putLong(48, 12345);
+    HandleStatus h = SealAbi.decodeHandleStatus(b);
+    assertTrue(h.breaking());
+    assertFalse(h.revoked());
+    assertEquals(12345, h.breakDeadlineMs());
+    assertTrue(h.seal().sealed());
+    le(b).putLong(40, SealAbi.STATUS_REVOKED);
+    assertTrue(SealAbi.decodeHandleStatus(b).revoked());
+  }
+
+  /** A range seal puts flags @0, offset @8 and length @16; a break is one u64 of flags. */
+  @Test
+  void encodeRangeSealAndBreak() {
+    byte[] b = SealAbi.encodeSeal(SealAbi.SEAL_ASIS | SealAbi.SEAL_BREAKABLE, 8192, 4096);
+    assertEquals(6, le(b).getLong(0));
+    assertEquals(8192, le(b).getLong(8));
+    assertEquals(4096, le(b).getLong(16));
+    for (int i = 24; i < 64; i++) {
+      assertEquals(0, b[i], "byte " + i);
+    }
+    assertEquals(8, SealAbi.encodeBreak(SealAbi.BREAK_FORCE).length);
+    assertEquals(1, le(SealAbi.encodeBreak(SealAbi.BREAK_FORCE)).getLong(0));
+    assertEquals(6, SealAbi.sealFlags(false, true, true));
+  }
+
   /** The layout request is 4096 bytes with start at 0 and the rest zero. */
   @Test
   void encodeLayoutRequest() {

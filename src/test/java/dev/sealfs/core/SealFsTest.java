@@ -153,7 +153,8 @@ class SealFsTest {
       assertTrue(page.last() && page.sealed());
       assertEquals(40960, page.extents().stream().mapToLong(LayoutExtent::length).sum());
       assertEquals(Errno.EINVAL, errno(() -> fs.seal(fh, 3, 0, 0, null, ME)));
-      assertEquals(Errno.EOPNOTSUPP, errno(() -> fs.seal(fh, 4, 0, 0, null, ME)));
+      assertEquals(Errno.EOPNOTSUPP, errno(() -> fs.seal(fh, 8, 0, 0, null, ME)));
+      assertEquals(Errno.EBUSY, errno(() -> fs.seal(fh, 4, 0, 0, null, ME)));
       assertEquals(Errno.EINVAL, errno(() -> fs.seal(fh, 0, 1, 0, null, ME)));
       assertEquals(Errno.EACCES, errno(() -> fs.seal(fh, 0, 0, 0, null, new Caller(7, 7, 1))));
       fs.unseal(fh);

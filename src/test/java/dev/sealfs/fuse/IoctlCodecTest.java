@@ -77,6 +77,25 @@ class IoctlCodecTest {
   }
 
   @Test
+  void statusBreakFieldsAtFortyAndFortyEight() {
+    ByteBuffer b = dirty(64);
+    IoctlCodec.encodeStatus(b, new SealStatus(true, true, 1, 3, 4096, 4096), 3,
+        1_700_000_000_123L);
+    assertEquals(3, b.getLong(40));
+    assertEquals(1_700_000_000_123L, b.getLong(48));
+    assertEquals(0, b.getLong(56));
+  }
+
+  @Test
+  void breakIsIowFiveOfEightBytes() {
+    assertEquals(0x40087305, IoctlCodec.BREAK);
+    assertEquals(IoctlCodec.BREAK_SIZE, IoctlCodec.argSizeBytes(IoctlCodec.BREAK));
+    ByteBuffer b = dirty(8);
+    b.order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, 1);
+    assertEquals(1, IoctlCodec.decodeBreakFlags(b));
+  }
+
+  @Test
   void layoutHeaderAndExtentsAtExactOffsets() {
     ByteBuffer b = dirty(4096);
     b.putLong(0, 12288);

@@ -10,6 +10,7 @@ import dev.sealfs.core.inode.ExtentState;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.MapChange;
 import dev.sealfs.core.seal.OpenFile;
 import java.util.List;
 
@@ -69,7 +70,14 @@ public final class Fallocate {
     if (!i.isReg()) {
       throw FsException.of(i.isDir() ? Errno.EISDIR : Errno.ENODEV, "not a regular file");
     }
-    gate.breakLayout(i, "fallocate");
+    boolean valid = offset >= 0 && length > 0 && offset + length > 0;
+    boolean keepSize = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    MapChange change = !valid ? MapChange.whole("fallocate")
+        : MapChange.blocks("fallocate", offset / bs, (offset + length - 1) / bs + 1);
+    if (valid && !keepSize && offset + length > i.size) {
+      change = change.withSize(i.size, offset + length);
+    }
+    gate.breakLayout(i, change);
     dur.checkWritable();
     if (!of.writable()) {
       throw FsException.of(Errno.EBADF, "handle not open for writing");
@@ -129,7 +137,7 @@ public final class Fallocate {
     long last = end / bs;
     if (first < last) {
       for (Extent e : meta.unmap(i, first, last - first)) {
-        dur.deferFree(e.devBlock(), e.blockCount());
+        gate.free(i, e.devBlock(), e.blockCount());
       }
       gate.mapChanged(i);
       zeroEdges(i, offset, end, first, last);

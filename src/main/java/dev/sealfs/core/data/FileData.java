@@ -10,6 +10,7 @@ import dev.sealfs.core.inode.ExtentState;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.MapChange;
 import dev.sealfs.core.seal.OpenFile;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -105,7 +106,9 @@ public final class FileData {
     boolean extend = end > i.size;
     boolean mapped = ExtentIo.allWritten(i, fb0, fbEnd - fb0);
     if (extend || !mapped) {
-      gate.breakLayout(i, extend ? "extending write" : "allocating write");
+      MapChange change = MapChange.unwrittenIn(extend ? "extending write" : "allocating write",
+          i, fb0, fbEnd);
+      gate.breakLayout(i, extend ? change.withSize(i.size, end) : change);
       if (!mapped) {
         makeWritten(i, fb0, fbEnd, offset, end);
       }
@@ -113,7 +116,11 @@ public final class FileData {
     io.write(i, src, offset);
     if (extend) {
       i.size = end;
-      gate.mapChanged(i);
+      if (mapped) {
+        gate.sizeChanged(i); // into blocks already written (a prepared range): same map
+      } else {
+        gate.mapChanged(i);
+      }
     }
     long t = Limits.nowNs();
     i.mtimeNs = t;
@@ -185,13 +192,16 @@ public final class FileData {
       throw FsException.of(Errno.EFBIG, "file too large");
     }
     dur.checkWritable();
-    gate.breakLayout(i, "truncate");
+    long keep = (newSize + bs - 1) / bs;
+    Extent last = i.extents.last();
+    MapChange change = newSize < i.size && last != null && last.fileEnd() > keep
+        ? MapChange.blocks("truncate", keep, last.fileEnd())
+        : new MapChange("truncate", List.of(), false, 0, 0);
+    gate.breakLayout(i, change.withSize(i.size, newSize));
     if (newSize < i.size) {
-      long keep = (newSize + bs - 1) / bs;
-      Extent last = i.extents.last();
       if (last != null && last.fileEnd() > keep) {
         for (Extent e : meta.unmap(i, keep, last.fileEnd() - keep)) {
-          dur.deferFree(e.devBlock(), e.blockCount());
+          gate.free(i, e.devBlock(), e.blockCount());
         }
       }
       if (newSize % bs != 0) {

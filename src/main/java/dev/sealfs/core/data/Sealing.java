@@ -12,8 +12,10 @@ import dev.sealfs.core.inode.Extent;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.seal.HolderViews;
 import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.MapChange;
 import dev.sealfs.core.seal.OpenFile;
 import dev.sealfs.core.seal.SealMode;
+import dev.sealfs.core.seal.SealRange;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,14 @@ public final class Sealing {
   public static final long SEAL_PREPARE = 1;
   /** SEALFS_SEAL_ASIS. */
   public static final long SEAL_ASIS = 2;
+  /** SEALFS_SEAL_BREAKABLE (SPEC 10). */
+  public static final long SEAL_BREAKABLE = 4;
+  /** SEALFS_BREAK_FORCE (SPEC 12). */
+  public static final long BREAK_FORCE = 1;
+  /** struct sealfs_status.state: a break of the inode's seals is under way. */
+  public static final long STATUS_BREAKING = 1;
+  /** struct sealfs_status.state: this handle's seal was revoked. */
+  public static final long STATUS_REVOKED = 2;
 
   /** The seal choke point. */
   private final LayoutGate gate;
@@ -75,17 +85,14 @@ public final class Sealing {
     }
   }
 
-  /** SEALFS_IOC_SEAL: checks the request and makes {@code of} a holder (SPEC 4.1). */
+  /** SEALFS_IOC_SEAL: checks the request and makes {@code of} a holder (SPEC 4.1, 9, 10). */
   public SealResult seal(OpenFile of, long flags, long offset, long length, long[] reserved,
       Caller caller) {
     if ((flags & (SEAL_PREPARE | SEAL_ASIS)) == (SEAL_PREPARE | SEAL_ASIS)) {
       throw FsException.of(Errno.EINVAL, "prepare and asis together");
     }
-    if ((flags & ~(SEAL_PREPARE | SEAL_ASIS)) != 0) {
+    if ((flags & ~(SEAL_PREPARE | SEAL_ASIS | SEAL_BREAKABLE)) != 0) {
       throw FsException.of(Errno.EOPNOTSUPP, "unknown seal flags 0x" + Long.toHexString(flags));
-    }
-    if (offset != 0 || length != 0) {
-      throw FsException.of(Errno.EINVAL, "range seals are reserved: offset and length must be 0");
     }
     if (reserved != null) {
       for (long r : reserved) {
@@ -94,49 +101,75 @@ public final class Sealing {
         }
       }
     }
+    SealRange range = SealRange.of(offset, length);
     if (!of.inode.isReg()) {
       throw FsException.of(Errno.EINVAL, "only regular files can be sealed");
     }
+    if (of.revoked) {
+      throw FsException.of(Errno.ESTALE, "this handle's seal was revoked (UNSEAL acknowledges)");
+    }
     checkSealPermission(of, caller);
-    SealMode mode = flags == SEAL_PREPARE ? SealMode.PREPARE
-        : flags == SEAL_ASIS ? SealMode.ASIS : SealMode.STRICT;
-    return sealHandle(of, mode, caller);
+    long modeBits = flags & (SEAL_PREPARE | SEAL_ASIS);
+    SealMode mode = modeBits == SEAL_PREPARE ? SealMode.PREPARE
+        : modeBits == SEAL_ASIS ? SealMode.ASIS : SealMode.STRICT;
+    return sealHandle(of, mode, range, (flags & SEAL_BREAKABLE) != 0, caller);
   }
 
-  /** Makes {@code of} a holder in {@code mode} (idempotent); the caller then commits if asked. */
+  /** Makes {@code of} a hard whole-file holder in {@code mode} (seal_on_open). */
   public SealResult sealHandle(OpenFile of, SealMode mode, Caller c) {
+    return sealHandle(of, mode, SealRange.WHOLE, false, c);
+  }
+
+  /**
+   * Makes {@code of} a holder of {@code range} in {@code mode}: the same seal again changes
+   * nothing, a different one is EBUSY; the mode applies to the range's blocks only (SPEC 9).
+   * The caller then commits if asked.
+   */
+  public SealResult sealHandle(OpenFile of, SealMode mode, SealRange range, boolean breakable,
+      Caller c) {
     Inode i = of.inode;
     if (i.holders != null && i.holders.containsKey(of.fh)) {
+      if (!of.sealRange.equals(range) || of.sealBreakable != breakable) {
+        throw FsException.of(Errno.EBUSY, "handle already holds a different seal (UNSEAL first)");
+      }
       return new SealResult(i.generation, i.holderCount());
     }
-    long blocks = (i.size + bs - 1) / bs;
+    long first = range.firstBlock(bs);
+    long end = range.whole() ? (i.size + bs - 1) / bs : range.endBlock(bs);
     switch (mode) {
       case STRICT -> {
-        if (!ExtentIo.allWritten(i, 0, blocks)) {
-          throw FsException.of(Errno.EPERM, "file has holes or unwritten extents");
+        if (range.pastEof(i.size)) {
+          throw FsException.of(Errno.EPERM, "strict range seal reaches past EOF");
+        }
+        if (!ExtentIo.allWritten(i, first, end - first)) {
+          throw FsException.of(Errno.EPERM, "sealed range has holes or unwritten extents");
         }
       }
       case PREPARE -> {
-        if (!ExtentIo.allWritten(i, 0, blocks)) {
-          gate.breakLayout(i, "seal prepare");
+        if (!ExtentIo.allWritten(i, first, end - first)) {
+          gate.breakLayout(i, MapChange.unwrittenIn("seal prepare", i, first, end));
           dur.checkWritable();
-          data.makeWritten(i, 0, blocks, 0, 0);
+          data.makeWritten(i, first, end, 0, 0);
         }
       }
       default -> {
         // asis: freeze as is
       }
     }
-    if (i.holders == null) {
-      i.holders = new LinkedHashMap<>();
-    }
     of.sealMode = mode;
     of.sealPid = c.pid();
     of.sealUid = c.uid();
     of.sealSinceMs = System.currentTimeMillis();
+    of.sealRange = range;
+    of.sealBreakable = breakable;
+    gate.charge(of, range.chargedBytes(i.size));
+    if (i.holders == null) {
+      i.holders = new LinkedHashMap<>();
+    }
     i.holders.put(of.fh, of);
-    LOG.info("inode {} sealed ({}) by handle {} pid {}: generation {}, {} holders", i.ino,
-        mode.label(), of.fh, c.pid(), i.generation, i.holderCount());
+    LOG.info("inode {} sealed ({}{}, range {}) by handle {} pid {}: generation {}, {} holders",
+        i.ino, mode.label(), breakable ? ", breakable" : "", range.label(), of.fh, c.pid(),
+        i.generation, i.holderCount());
     return new SealResult(i.generation, i.holderCount());
   }
 
@@ -145,14 +178,9 @@ public final class Sealing {
     return i.mapGroup > dur.durableGroup();
   }
 
-  /** SEALFS_IOC_UNSEAL: drops {@code of}'s hold, if it has one. */
+  /** SEALFS_IOC_UNSEAL: drops {@code of}'s hold, if it has one, or acknowledges its revocation. */
   public void unseal(OpenFile of) {
-    Inode i = of.inode;
-    if (i.holders != null && i.holders.remove(of.fh) != null) {
-      of.sealMode = null;
-      LOG.info("inode {} unsealed by handle {} ({} holders left)", i.ino, of.fh,
-          i.holderCount());
-    }
+    gate.letGo(of);
   }
 
   /** SEALFS_IOC_STATUS for handle {@code of}. */
@@ -163,12 +191,54 @@ public final class Sealing {
         i.isReg() ? i.size : 0, bs);
   }
 
+  /** The state word of struct sealfs_status for {@code of}: BREAKING 1, REVOKED 2 (SPEC 10). */
+  public long statusState(OpenFile of) {
+    return (gate.breakDeadlineMs(of.inode) != 0 ? STATUS_BREAKING : 0)
+        | (of.revoked ? STATUS_REVOKED : 0);
+  }
+
+  /** The break deadline (CLOCK_REALTIME ms) of {@code of}'s inode, or 0 if no break runs. */
+  public long breakDeadlineMs(OpenFile of) {
+    return gate.breakDeadlineMs(of.inode);
+  }
+
+  /**
+   * SEALFS_IOC_BREAK (SPEC 12) through {@code of} by {@code c}: flags 0 (owner or root) breaks
+   * the breakable seals and waits until they are gone; FORCE (root) revokes every seal now.
+   */
+  public void breakSeals(OpenFile of, long flags, Caller c) {
+    Inode i = of.inode;
+    if ((flags & ~BREAK_FORCE) != 0) {
+      throw FsException.of(Errno.EOPNOTSUPP, "unknown break flags 0x" + Long.toHexString(flags));
+    }
+    if (!i.isReg()) {
+      throw FsException.of(Errno.EINVAL, "only regular files have seals");
+    }
+    if ((flags & BREAK_FORCE) != 0) {
+      if (!c.isRoot()) {
+        throw FsException.of(Errno.EPERM, "only root may force a break");
+      }
+      gate.revokeAll(i);
+      return;
+    }
+    if (!c.isRoot() && c.uid() != i.uid) {
+      throw FsException.of(Errno.EACCES, "only the owner or root may break seals");
+    }
+    List<OpenFile> targets = gate.breakableHolders(i);
+    if (!targets.isEmpty()) {
+      throw gate.breakOf(i, targets);
+    }
+  }
+
   /**
    * SEALFS_IOC_LAYOUT: one page of extents starting at logical byte {@code start}, an unsigned
    * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
    */
   public LayoutPage layout(OpenFile of, long start) {
     Inode i = of.inode;
+    if (of.revoked) {
+      throw FsException.of(Errno.ESTALE, "this handle's seal was revoked (UNSEAL acknowledges)");
+    }
     if (!i.isReg()) {
       throw FsException.of(Errno.EINVAL, "not a regular file");
     }

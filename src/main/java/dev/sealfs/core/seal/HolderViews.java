@@ -21,11 +21,14 @@ public final class HolderViews {
   private final Path devicePath;
   /** Block size in bytes. */
   private final int bs;
+  /** The choke point, for break deadlines and revoked handles. */
+  private final LayoutGate gate;
 
   /** Creates the views for a filesystem on {@code devicePath} with {@code blockSize}. */
-  public HolderViews(Path devicePath, int blockSize) {
+  public HolderViews(Path devicePath, int blockSize, LayoutGate gate) {
     this.devicePath = devicePath;
     this.bs = blockSize;
+    this.gate = gate;
   }
 
   /** Returns extent {@code e} in bytes, as LAYOUT and user.sealfs.layout report it. */
@@ -47,20 +50,38 @@ public final class HolderViews {
           }
         }
       }
-      case "user.sealfs.seal" -> out.append(i.isSealed()
-          ? "sealed holders=" + i.holderCount() + " generation=" + i.generation : "unsealed");
+      case "user.sealfs.seal" -> {
+        out.append(i.isSealed()
+            ? "sealed holders=" + i.holderCount() + " generation=" + i.generation : "unsealed");
+        long deadline = gate.breakDeadlineMs(i);
+        if (deadline != 0) {
+          out.append(" breaking deadline=").append(Instant.ofEpochMilli(deadline));
+        }
+      }
       case "user.sealfs.holders" -> {
         if (i.holders != null) {
           for (OpenFile h : i.holders.values()) {
-            line(out).append("handle=").append(h.fh).append(" pid=").append(h.sealPid)
-                .append(" uid=").append(h.sealUid).append(" mode=").append(h.sealMode.label())
-                .append(" since=").append(Instant.ofEpochMilli(h.sealSinceMs));
+            holderLine(out, h, h.breaking ? "breaking" : "held");
           }
+        }
+        for (OpenFile h : gate.revokedHandles(i)) {
+          holderLine(out, h, "revoked");
         }
       }
       default -> out.append("path=").append(devicePath).append(" block_size=").append(bs);
     }
     return out.toString();
+  }
+
+  /** Appends one user.sealfs.holders record for {@code h} in {@code state} (SPEC 4.3, 9, 10). */
+  private static void holderLine(StringBuilder out, OpenFile h, String state) {
+    line(out).append("handle=").append(h.fh).append(" pid=").append(h.sealPid)
+        .append(" uid=").append(h.sealUid).append(" mode=")
+        .append(h.sealMode == null ? "strict" : h.sealMode.label())
+        .append(" since=").append(Instant.ofEpochMilli(h.sealSinceMs))
+        .append(" range=").append(h.sealRange.label())
+        .append(" breakable=").append(h.sealBreakable ? 1 : 0)
+        .append(" state=").append(state);
   }
 
   /** Starts a new record: a newline unless {@code out} is empty. */

@@ -5,71 +5,224 @@ import dev.sealfs.core.FsException;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * THE seal check: the one choke point every block-map and size change passes (the analogue of
- * {@code xfs_break_layouts}).
+ * {@code xfs_break_layouts}), and the breaks, revocations and quarantine of SPEC 9, 10 and 12.
  *
  * <h2>Theory of operation</h2>
  *
  * <p>Truncate, ftruncate, open(O_TRUNC) (which arrives as a truncate), every fallocate mode,
  * writes touching a hole or an unwritten extent, writes past EOF (O_APPEND and
- * copy_file_range's fallback writes included) and seal's own prepare step call
- * {@link #breakLayout} before they accept any data; it answers ETXTBSY while the inode has a
- * holder. After a change, {@link #mapChanged} bumps the inode's generation, records the journal
- * group that carries the change (so a seal can make it durable) and asserts, under {@code -ea},
- * that the inode is not sealed: a change that skipped the check fails tests loudly.
+ * copy_file_range's fallback writes included) and seal's own prepare step describe what they
+ * are about to change as a {@link MapChange} (the file blocks whose map changes, and the size
+ * change) and call {@link #breakLayout} before they accept any data. Each holder's
+ * {@link SealRange} is checked against it (SPEC 9): a whole-file seal conflicts with every
+ * change, a range seal only with changes of its blocks and with a shrink below its end.
+ *
+ * <p>Where a hard seal conflicts the answer is ETXTBSY at once. Where only breakable seals
+ * conflict (SPEC 10) a break of them begins: the inode gets a deadline ({@code break_time}
+ * from now), the holders are marked breaking and told ({@link #setBreakListener}, which the
+ * native binding turns into POLLPRI), and the check throws {@link BreakWaited}. The facade's
+ * lock runner catches it once the operation has let go of every lock, waits
+ * ({@link BreakWaited#await}) until the holders have let go or the deadline has passed, when
+ * the ones still there are revoked (under the inode's lock again), and runs the operation again
+ * from the start, because the file may have changed meanwhile. A waiting thread that is
+ * interrupted (FUSE INTERRUPT on the native binding) fails with EINTR; a timer revokes at the
+ * deadline even if no waiter is left.
+ *
+ * <p>A revoked handle stays listed (state revoked) until it acknowledges (UNSEAL) or is
+ * released. Blocks freed from an inode with such handles go to the {@link Quarantine} instead
+ * of the allocator ({@link #free}), so a revoked direct writer's late writes land in blocks no
+ * file owns; they are freed at the acknowledgement, at unmount ({@link #drainQuarantine}) or by
+ * crash recovery (which rebuilds the free map from the files).
  *
  * <pre>
- *            SEAL (strict/prepare/asis)            SEAL by another handle
+ *            SEAL (strict/prepare/asis, range, breakable)    SEAL by another handle
  *   +----------+ -----------------------> +--------+ ----------------------+
  *   | unsealed |                          | sealed |                       |
  *   | map may  | &lt;----------------------- | n &gt;= 1 | &lt;---------------------+
  *   | change   |  last UNSEAL / release   | holders|
- *   +----------+                          +--------+  truncate, fallocate, allocating or
- *        |  unlink of last name                |     extending write -&gt; ETXTBSY
+ *   +----------+   / revocation           +--------+  conflicting change: hard -&gt; ETXTBSY,
+ *        |  unlink of last name                |     breakable only -&gt; break, wait, retry
  *        v                                     |  unlink of last name
  *   freed when last handle closes          +--------+
  *                                          | orphan | blocks kept until the last
  *                                          +--------+ holder and handle are gone
  * </pre>
  *
- * <p>Locks: the caller holds the inode's lock (so the holder set cannot change between the
- * check and the change); the refusal counter is atomic.
+ * <p>Locks: the holder set and the holders' flags change under the inode's lock, held
+ * exclusively by the caller of every method that changes them (shared for the views), so the
+ * holder set cannot change between the check and the change. The gate's own maps (deadlines,
+ * revoked handles, waiters) are guarded by {@code breakLock}, a leaf lock under which nothing
+ * else is taken; waiters wait on it holding nothing else. Revocation at a deadline takes the
+ * inode's lock through the locker the facade installs ({@link #setLocker}).
  */
 public final class LayoutGate {
   private static final Logger LOG = LoggerFactory.getLogger(LayoutGate.class);
 
-  /** The metadata state machine (to mark changed inodes dirty). */
-  private final Metadata meta;
-  /** Group numbers. */
-  private final Durability dur;
-  /** Operations refused with ETXTBSY so far. */
-  private final AtomicLong refused = new AtomicLong();
+  /** Default break time, as the kernel's lease-break-time (SPEC 10). */
+  public static final int DEFAULT_BREAK_TIME_SECONDS = 45;
 
-  /** Creates the gate. */
-  public LayoutGate(Metadata meta, Durability dur) {
-    this.meta = meta;
-    this.dur = dur;
+  /**
+   * Thrown by the check when the operation must wait for a break: the facade's lock runner
+   * catches it with no lock held, calls {@link #await} and runs the whole operation again.
+   */
+  public static final class BreakWaited extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** The gate that began the break. */
+    private final transient LayoutGate gate;
+    /** The inode whose seals are breaking. */
+    private final transient Inode inode;
+    /** The holders the operation waits for. */
+    private final transient List<OpenFile> targets;
+    /** The break's deadline, CLOCK_REALTIME ms. */
+    private final long deadlineMs;
+
+    /** Creates the signal (no stack trace: it is control flow). */
+    BreakWaited(LayoutGate gate, Inode inode, List<OpenFile> targets, long deadlineMs) {
+      super("waiting for a break", null, false, false);
+      this.gate = gate;
+      this.inode = inode;
+      this.targets = targets;
+      this.deadlineMs = deadlineMs;
+    }
+
+    /**
+     * Waits, holding no lock, until every target has let go or, at the deadline, is revoked;
+     * EINTR if the thread is interrupted (the break goes on).
+     */
+    public void await() {
+      gate.waitOut(inode, targets, deadlineMs);
+    }
   }
 
-  /** The check before any block-map or size change: ETXTBSY while {@code i} is sealed. */
+  /** Runs a body under an inode's exclusive lock (installed by the facade). */
+  public interface Locker {
+    /** Runs {@code body} with {@code i}'s lock held exclusively (nothing if {@code i} is gone). */
+    void underLock(Inode i, Runnable body);
+  }
+
+  /** The metadata state machine (to mark changed inodes dirty). */
+  private final Metadata meta;
+  /** Group numbers and deferred frees. */
+  private final Durability dur;
+  /** Block size in bytes. */
+  private final int bs;
+  /** Operations refused with ETXTBSY so far. */
+  private final AtomicLong refused = new AtomicLong();
+  /** Per-uid sealed bytes (seal_limit). */
+  private SealLimits limits = new SealLimits(0);
+  /** Blocks freed from under revoked holders. */
+  private final Quarantine quarantine = new Quarantine();
+  /** Break deadlines (CLOCK_REALTIME ms) of the inodes with a break under way, by inode. */
+  private final Map<Long, Long> breakDeadlines = new HashMap<>();
+  /** Revoked, unacknowledged handles by inode, in revocation order. */
+  private final Map<Long, LinkedHashMap<Long, OpenFile>> revoked = new HashMap<>();
+  /** The break time in ms. */
+  private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
+  /** Guards the deadlines, the revoked handles and the waiters; waiters wait on it. */
+  private final Object breakLock = new Object();
+  /** Takes an inode's lock for revocations at a deadline. */
+  private Locker locker = (i, body) -> body.run();
+  /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
+  private Consumer<OpenFile> breakListener = of -> { };
+  /** Threads waiting for a break now (only these may be interrupted: see {@link #interrupt}). */
+  private final Set<Thread> waiters = new HashSet<>();
+  /** Revokes at deadlines that no waiter is left to see; created on the first break. */
+  private ScheduledExecutorService timer;
+
+  /** Creates the gate for a filesystem of {@code blockSize}-byte blocks. */
+  public LayoutGate(Metadata meta, Durability dur, int blockSize) {
+    this.meta = meta;
+    this.dur = dur;
+    this.bs = blockSize;
+  }
+
+  /** Sets how a revocation at a deadline takes the inode's lock (the facade's lock runner). */
+  public void setLocker(Locker locker) {
+    this.locker = locker;
+  }
+
+  /** Sets the mount options {@code seal_limit} (bytes, 0 = none) and {@code break_time}. */
+  public void configure(long sealLimitBytes, int breakTimeSeconds) {
+    this.limits = new SealLimits(sealLimitBytes);
+    this.breakTimeMs = Math.max(0, breakTimeSeconds) * 1000L;
+  }
+
+  /** Sets who is told when a holder's seal begins to break. */
+  public void setBreakListener(Consumer<OpenFile> listener) {
+    this.breakListener = listener == null ? of -> { } : listener;
+  }
+
+  /** Returns the seal_limit accounting. */
+  public SealLimits limits() {
+    return limits;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The check
+
+  /** The check for a change of the whole map and the size: conflicts with every holder. */
   public void breakLayout(Inode i, String op) {
-    if (i.isSealed()) {
-      refused.incrementAndGet();
-      LOG.warn("refused {} of sealed inode {} ({} holders): ETXTBSY", op, i.ino,
-          i.holderCount());
-      throw FsException.of(Errno.ETXTBSY, op + " of a sealed file");
+    breakLayout(i, MapChange.whole(op));
+  }
+
+  /**
+   * The check before a block-map or size change: ETXTBSY if a hard seal's range conflicts;
+   * if only breakable seals conflict, breaks them, waits and throws {@link BreakWaited}.
+   */
+  public void breakLayout(Inode i, MapChange change) {
+    if (!i.isSealed() || change.empty()) {
+      return;
     }
+    List<OpenFile> soft = new ArrayList<>();
+    for (OpenFile h : i.holders.values()) {
+      if (change.conflictsWith(h.sealRange, bs)) {
+        if (!h.sealBreakable) {
+          refused.incrementAndGet();
+          LOG.warn("refused {} of sealed inode {} ({} holders; handle {} holds {}): ETXTBSY",
+              change.op(), i.ino, i.holderCount(), h.fh, h.sealRange.label());
+          throw FsException.of(Errno.ETXTBSY, change.op() + " of a sealed file");
+        }
+        soft.add(h);
+      }
+    }
+    if (soft.isEmpty()) {
+      return;
+    }
+    LOG.info("{} of inode {} breaks {} breakable seals", change.op(), i.ino, soft.size());
+    throw breakOf(i, soft);
   }
 
   /** Records that {@code i}'s block map or size changed: new generation, dirty attributes. */
   public void mapChanged(Inode i) {
-    assert !i.isSealed() : "block map of sealed inode " + i.ino + " changed";
     i.generation++;
+    i.mapGroup = dur.runningGroup();
+    meta.markDirty(i);
+  }
+
+  /**
+   * Records that only {@code i}'s size changed (a write past EOF into blocks already written):
+   * dirty attributes and the journal group, but the same generation, since the block map is
+   * the same (SPEC 5: a holder's generation stays valid).
+   */
+  public void sizeChanged(Inode i) {
     i.mapGroup = dur.runningGroup();
     meta.markDirty(i);
   }
@@ -77,5 +230,308 @@ public final class LayoutGate {
   /** Returns how many operations were refused with ETXTBSY. */
   public long refusedCount() {
     return refused.get();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Breaks (SPEC 10, 12)
+
+  /**
+   * Begins (or joins) the break of {@code targets} (holders of {@code i}, whose lock the caller
+   * holds) and returns the signal the caller throws to wait for it outside its locks.
+   */
+  public BreakWaited breakOf(Inode i, List<OpenFile> targets) {
+    long deadline = beginBreak(i, targets);
+    return new BreakWaited(this, i, List.copyOf(targets), deadline);
+  }
+
+  /** The wait of {@link BreakWaited#await}: no lock held on entry. */
+  private void waitOut(Inode i, List<OpenFile> targets, long deadline) {
+    boolean expired = false;
+    synchronized (breakLock) {
+      while (true) {
+        boolean left = false;
+        for (OpenFile h : targets) {
+          left |= h.breaking;
+        }
+        if (!left) {
+          break;
+        }
+        long now = System.currentTimeMillis();
+        if (now >= deadline) {
+          expired = true;
+          break;
+        }
+        waiters.add(Thread.currentThread());
+        boolean interrupted;
+        try {
+          breakLock.wait(deadline - now);
+          interrupted = Thread.interrupted(); // an interrupt that raced a normal wake-up
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } finally {
+          waiters.remove(Thread.currentThread());
+        }
+        if (interrupted) {
+          LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
+          throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
+        }
+      }
+    }
+    if (expired) {
+      revokeAtDeadline(i);
+    }
+  }
+
+  /** Revokes {@code i}'s breaking holders under its lock if its deadline has passed. */
+  private void revokeAtDeadline(Inode i) {
+    locker.underLock(i, () -> {
+      long d = breakDeadlineMs(i);
+      if (d != 0 && System.currentTimeMillis() >= d) {
+        revokeBreaking(i);
+        endBreakIfDone(i);
+      }
+    });
+    wakeWaiters();
+  }
+
+  /** Wakes every thread waiting for a break. */
+  private void wakeWaiters() {
+    synchronized (breakLock) {
+      breakLock.notifyAll();
+    }
+  }
+
+  /**
+   * Interrupts {@code t} if it is waiting for a break (FUSE INTERRUPT of its request): its
+   * operation fails with EINTR and the break goes on. A thread doing anything else is left
+   * alone, so an interrupt never reaches device I/O. True if it was interrupted.
+   */
+  public boolean interrupt(Thread t) {
+    synchronized (breakLock) {
+      if (!waiters.contains(t)) {
+        return false;
+      }
+      t.interrupt();
+      return true;
+    }
+  }
+
+  /** True if handle {@code of} should report POLLPRI: its seal is breaking or was revoked. */
+  public boolean pollPri(OpenFile of) {
+    return of.breaking || of.revoked;
+  }
+
+  /** Returns the breakable holders of {@code i}. */
+  public List<OpenFile> breakableHolders(Inode i) {
+    List<OpenFile> out = new ArrayList<>();
+    if (i.holders != null) {
+      for (OpenFile h : i.holders.values()) {
+        if (h.sealBreakable) {
+          out.add(h);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Revokes every seal of {@code i} now, hard ones too (SEALFS_IOC_BREAK with FORCE). */
+  public void revokeAll(Inode i) {
+    if (i.holders != null) {
+      for (OpenFile h : new ArrayList<>(i.holders.values())) {
+        revoke(i, h);
+      }
+    }
+    endBreakIfDone(i);
+    wakeWaiters();
+  }
+
+  /** Starts (or joins) the break of {@code targets}; returns the inode's deadline in ms. */
+  private long beginBreak(Inode i, List<OpenFile> targets) {
+    Long deadline;
+    boolean fresh = false;
+    synchronized (breakLock) {
+      deadline = breakDeadlines.get(i.ino);
+      if (deadline == null) {
+        deadline = System.currentTimeMillis() + breakTimeMs;
+        breakDeadlines.put(i.ino, deadline);
+        fresh = true;
+      }
+    }
+    if (fresh) {
+      scheduleRevocation(i, breakTimeMs);
+    }
+    for (OpenFile h : targets) {
+      if (!h.breaking) {
+        h.breaking = true;
+        LOG.info("break of handle {}'s seal on inode {} begins; revoked at {}", h.fh, i.ino,
+            java.time.Instant.ofEpochMilli(deadline));
+        breakListener.accept(h);
+      }
+    }
+    return deadline;
+  }
+
+  /** Arms the timer that revokes {@code i}'s breaking holders after {@code delayMs}. */
+  private synchronized void scheduleRevocation(Inode i, long delayMs) {
+    if (timer == null) {
+      timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sealfs-break-timer");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    timer.schedule(() -> {
+      try {
+        long d = breakDeadlineMs(i);
+        if (d != 0 && System.currentTimeMillis() < d) {
+          scheduleRevocation(i, d - System.currentTimeMillis());
+        } else if (d != 0) {
+          revokeAtDeadline(i);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("sealfs: revocation at the deadline of inode {} failed: {}", i.ino, e.toString());
+      }
+    }, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Revokes every holder of {@code i} whose seal is breaking. */
+  private void revokeBreaking(Inode i) {
+    if (i.holders == null) {
+      return;
+    }
+    for (OpenFile h : new ArrayList<>(i.holders.values())) {
+      if (h.breaking) {
+        revoke(i, h);
+      }
+    }
+  }
+
+  /** Revokes {@code h}'s seal: it is no holder any more, and its blocks will be quarantined. */
+  private void revoke(Inode i, OpenFile h) {
+    i.holders.remove(h.fh);
+    limits.discharge(h.sealUid, h.sealChargedBytes);
+    h.sealChargedBytes = 0;
+    h.breaking = false;
+    h.revoked = true;
+    synchronized (breakLock) {
+      revoked.computeIfAbsent(i.ino, k -> new LinkedHashMap<>()).put(h.fh, h);
+    }
+    quarantine.revoke(i.ino, h.fh);
+    LOG.warn("seal of handle {} on inode {} revoked ({} holders left)", h.fh, i.ino,
+        i.holderCount());
+  }
+
+  /** Clears {@code i}'s break deadline once none of its holders is breaking. */
+  private void endBreakIfDone(Inode i) {
+    if (i.holders != null) {
+      for (OpenFile h : i.holders.values()) {
+        if (h.breaking) {
+          return;
+        }
+      }
+    }
+    synchronized (breakLock) {
+      breakDeadlines.remove(i.ino);
+    }
+  }
+
+  /** True if {@code h} still holds a seal of {@code i}. */
+  private static boolean isHolder(Inode i, OpenFile h) {
+    return i.holders != null && i.holders.get(h.fh) == h;
+  }
+
+  /** Returns the break deadline (CLOCK_REALTIME ms) of {@code i}, or 0 if none runs. */
+  public long breakDeadlineMs(Inode i) {
+    synchronized (breakLock) {
+      Long d = breakDeadlines.get(i.ino);
+      return d == null ? 0 : d;
+    }
+  }
+
+  /** Returns the revoked, unacknowledged handles of {@code i}. */
+  public List<OpenFile> revokedHandles(Inode i) {
+    synchronized (breakLock) {
+      LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
+      return m == null ? List.of() : List.copyOf(m.values());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Holders coming and going
+
+  /** Charges a new seal of {@code h} to its uid (EDQUOT past seal_limit) and remembers it. */
+  public void charge(OpenFile h, long bytes) {
+    limits.charge(h.sealUid, bytes);
+    h.sealChargedBytes = bytes;
+  }
+
+  /**
+   * {@code h} let go (UNSEAL or release): its charge is given back, a revocation is
+   * acknowledged (freeing the quarantined blocks nobody waits for any more), and waiters of a
+   * break are woken.
+   */
+  public void letGo(OpenFile h) {
+    Inode i = h.inode;
+    if (i.holders != null && i.holders.remove(h.fh) != null) {
+      limits.discharge(h.sealUid, h.sealChargedBytes);
+      h.sealChargedBytes = 0;
+      if (h.breaking) {
+        h.breaking = false;
+        endBreakIfDone(i);
+      }
+      h.sealMode = null;
+      LOG.info("inode {}: handle {} let go of its seal ({} holders left)", i.ino, h.fh,
+          i.holderCount());
+    }
+    if (h.revoked) {
+      h.revoked = false;
+      synchronized (breakLock) {
+        LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
+        if (m != null) {
+          m.remove(h.fh);
+          if (m.isEmpty()) {
+            revoked.remove(i.ino);
+          }
+        }
+      }
+      for (Quarantine.Freed f : quarantine.acknowledge(i.ino, h.fh)) {
+        dur.deferFree(f.devBlock(), f.blockCount());
+      }
+      LOG.info("inode {}: handle {} acknowledged its revocation", i.ino, h.fh);
+    }
+    wakeWaiters();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Freeing blocks
+
+  /** Frees device blocks of {@code i}, or quarantines them while it has revoked handles. */
+  public void free(Inode i, long devBlock, long blockCount) {
+    if (!quarantine.hold(i.ino, devBlock, blockCount)) {
+      dur.deferFree(devBlock, blockCount);
+    } else {
+      LOG.info("inode {}: {} blocks at {} quarantined until revoked holders acknowledge", i.ino,
+          blockCount, devBlock);
+    }
+  }
+
+  /** Returns the number of quarantined blocks (used, for statfs). */
+  public long quarantinedBlocks() {
+    return quarantine.blockCount();
+  }
+
+  /** True if device block {@code devBlock} is quarantined. */
+  public boolean quarantined(long devBlock) {
+    return quarantine.contains(devBlock);
+  }
+
+  /** Frees every quarantined block (unmount) and stops the timer. */
+  public void drainQuarantine() {
+    for (Quarantine.Freed f : quarantine.drain()) {
+      dur.deferFree(f.devBlock(), f.blockCount());
+    }
+    if (timer != null) {
+      timer.shutdownNow();
+    }
   }
 }

@@ -32,6 +32,16 @@ public final class OpenFile {
   public int sealUid;
   /** When the seal was taken, ms since the epoch. */
   public long sealSinceMs;
+  /** The sealed bytes (SPEC 9), if this handle is a holder. */
+  public SealRange sealRange = SealRange.WHOLE;
+  /** Whether the seal is breakable (SPEC 10). */
+  public boolean sealBreakable;
+  /** Bytes charged to {@link #sealUid} under seal_limit for this seal (SPEC 12). */
+  public long sealChargedBytes;
+  /** Whether a break of this holder's seal is under way (SPEC 10). */
+  public volatile boolean breaking;
+  /** Whether this handle's seal was revoked and the revocation not yet acknowledged. */
+  public volatile boolean revoked;
 
   /** Creates a handle. */
   public OpenFile(long fh, Inode inode, int flags, Caller opener) {

@@ -52,6 +52,8 @@ final class Ops {
   private volatile long writeCount;
   /** The largest WRITE payload seen, in bytes. */
   private volatile long largestWriteBytes;
+  /** Break waits: INTERRUPT and POLL (SPEC 10). */
+  private final SealWaits waits;
 
   /** Creates the handlers over {@code fs}; {@code cache} may be null. */
   Ops(NodeFs fs, Init init, boolean debug, CacheInvalidator cache) {
@@ -59,6 +61,7 @@ final class Ops {
     this.init = init;
     this.debug = debug;
     this.cache = cache;
+    this.waits = new SealWaits(fs.core());
   }
 
   /** Returns a one-line summary of the WRITE requests served. */
@@ -80,7 +83,12 @@ final class Ops {
       if (!init.done() && op != FuseAbi.INIT) {
         res = -Errno.EIO.code;
       } else {
-        res = handle(op, w, r, out);
+        waits.begin(unique, w.fd);
+        try {
+          res = handle(op, w, r, out);
+        } finally {
+          waits.end(unique);
+        }
       }
     } catch (FsException e) {
       if (debug) {
@@ -138,10 +146,29 @@ final class Ops {
       case FuseAbi.LISTXATTR: return listxattr(r, out);
       case FuseAbi.REMOVEXATTR: return removexattr(r);
       case FuseAbi.IOCTL: return ioctl(w, r, out);
-      case FuseAbi.INTERRUPT: return NO_REPLY; // ignored: every request completes on its own
+      case FuseAbi.INTERRUPT: return interrupt(r); // only a wait for a break is interruptible
+      case SealWaits.POLL: return poll(r, out);
       case FuseAbi.DESTROY: return 0;
       default: return -Errno.ENOSYS.code; // FLUSH, ACCESS, locks, POLL, BMAP, ...: the kernel's
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // breakable seals (SPEC 10)
+
+  private int interrupt(Request r) {
+    r.need(8);
+    waits.interrupt(r.u64(FuseAbi.INTERRUPT_IN_UNIQUE));
+    return NO_REPLY;
+  }
+
+  private int poll(Request r, Reply out) {
+    r.need(SealWaits.POLL_IN_SIZE);
+    int revents = waits.poll(r.u64(SealWaits.POLL_IN_FH), r.u64(SealWaits.POLL_IN_KH),
+        r.u32(SealWaits.POLL_IN_FLAGS));
+    out.u32(0, revents);
+    out.u32(4, 0);
+    return SealWaits.POLL_OUT_SIZE;
   }
 
   // ---------------------------------------------------------------------------------------------
