@@ -5,40 +5,16 @@
 # default entrypoint serves the mount, `docker stop` ends it cleanly, and with
 # -v HOST:/mnt/sealfs:rshared the mount is visible on the host.
 . "$(dirname "$0")/../lib/common.sh"
-require_cmd docker
+. "$FUSE_TESTS/lib/docker.sh"
 REPO=$(cd "$FUSE_TESTS/.." && pwd)
 BASE=sealfs-base:bookworm
 TAG=sealfs:fuse-tests
 NAME=sealfs-fuse-tests-$$
 
-if ! timeout 20 docker info > /dev/null 2>&1; then
-  command -v dockerd > /dev/null || skip "no docker daemon and no dockerd to start"
-  step "starting dockerd (log: $CASE_DIR/dockerd.log)"
-  dockerd > "$CASE_DIR/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!  # used in the on_exit command below
-  export DOCKERD_PID
-  on_exit 'kill -TERM $DOCKERD_PID 2>/dev/null; wait_for 30 eval "! pid_alive $DOCKERD_PID" || kill -KILL $DOCKERD_PID'
-  if ! wait_for 60 eval 'timeout 10 docker info > /dev/null 2>&1'; then
-    tail -n 20 "$CASE_DIR/dockerd.log"
-    skip "dockerd did not come up (see its log above)"
-  fi
-fi
+docker_up
 on_exit 'docker rm -f $NAME > /dev/null 2>&1'
 
-if ! docker image inspect "$BASE" > /dev/null 2>&1; then
-  require_cmd debootstrap
-  # the Debian mirror this host's apt uses (the image's apt needs one that works here)
-  mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-      2>/dev/null || true) | grep -vE '^\s*#' | grep -oE 'https?://[^ ]+' | grep -E '/debian/?$' \
-      | head -n1 || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-  step "debootstrap bookworm from $mirror"
-  debootstrap --variant=minbase bookworm "$CASE_DIR/rootfs" "$mirror" > "$CASE_DIR/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$CASE_DIR/debootstrap.log"; fail "debootstrap failed"; }
-  echo "deb $mirror bookworm main" > "$CASE_DIR/rootfs/etc/apt/sources.list"
-  tar -C "$CASE_DIR/rootfs" -c . | docker import - "$BASE"
-  rm -rf --one-file-system "$CASE_DIR/rootfs"
-fi
+docker_base_image "$BASE"
 
 step "docker build"
 [[ -f $REPO/target/sealfs.jar ]] || fail "target/sealfs.jar missing: build first (mvn -q -B package -DskipTests)"

@@ -16,8 +16,8 @@ chmod 0666 "$F"
 # able to traverse $CASE_DIR; the FUSE request still carries nobody's uid.
 exec 7<>"$F"
 pydir=$(mktemp -d /tmp/sealfs-nonowner.XXXXXX) || fail "mktemp"
-cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && chmod 755 "$pydir" \
-  && chmod 644 "$pydir/sealfs_ioctl.py" || fail "cannot stage the python module"
+cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && cp -r "$FUSE_TESTS/../python/sealfs" "$pydir/" \
+  && chmod -R a+rX "$pydir" || fail "cannot stage the python modules"
 out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
   env PYTHONPATH="$pydir" python3 - 2>&1 <<'PY'
 import errno, os, sealfs_ioctl as s

@@ -1,4 +1,5 @@
-"""sealfs block-map sealing ioctls (SPEC 4.1) for python3 tests: fcntl.ioctl + struct.
+"""sealfs block-map sealing ioctls (SPEC 4.1) for python3 tests: a thin layer over the sealfs
+module (python/sealfs) that keeps the tests' tuple-and-dict interface and command line.
 
     import os, sealfs_ioctl as s
     fd = os.open(path, os.O_RDWR)
@@ -10,123 +11,76 @@ Every failure raises OSError with the errno (e.g. errno.ETXTBSY). Running this f
 ABI constants in the format of `sealctl abi`, so a test can compare it with include/sealfs.h.
 """
 
-import errno as _errno
-import fcntl
+import dataclasses
 import os
-import struct
+import sys
 
-IOC_SEAL = 0xC0407301
-IOC_UNSEAL = 0x00007302
-IOC_STATUS = 0x80407303
-IOC_LAYOUT = 0xD0007304
+# The repository's python/sealfs is the module under test: it goes first on the path, before
+# any installed copy.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import sealfs as _s  # noqa: E402
 
-SEAL_STRICT = 0
-SEAL_PREPARE = 1
-SEAL_ASIS = 2
-
-LAYOUT_LAST = 1
-LAYOUT_SEALED = 2
-
-EXTENT_UNWRITTEN = 1
-EXTENT_SHARED = 2
-
-MAX_EXTENTS = 126
-
-XATTR_SEAL_ON_OPEN = "user.sealfs.seal_on_open"
-XATTR_LAYOUT = "user.sealfs.layout"
-XATTR_SEAL = "user.sealfs.seal"
-XATTR_HOLDERS = "user.sealfs.holders"
-XATTR_DEVICE = "user.sealfs.device"
-
-# struct sealfs_seal: flags, offset, length, generation, holders, reserved[3]
-_SEAL = struct.Struct("<8Q")
-# struct sealfs_status: sealed, held_by_me, holders, generation, size, block_size, reserved[3]
-_STATUS = struct.Struct("<2I7Q")
-# struct sealfs_layout header: start, generation, next, count, flags, block_size, size, reserved[2]
-_LAYOUT_HDR = struct.Struct("<3Q2I4Q")
-# struct sealfs_extent: logical, physical, length, flags, reserved
-_EXTENT = struct.Struct("<3Q2I")
-LAYOUT_SIZE = _LAYOUT_HDR.size + MAX_EXTENTS * _EXTENT.size
-
-assert _SEAL.size == 64 and _STATUS.size == 64
-assert _LAYOUT_HDR.size == 64 and _EXTENT.size == 32 and LAYOUT_SIZE == 4096
-
-MODES = {"strict": SEAL_STRICT, "prepare": SEAL_PREPARE, "asis": SEAL_ASIS}
-
-
-def _ioctl(fd, request, buf):
-    """ioctl with a mutable buffer; returns the buffer as the kernel left it."""
-    b = bytearray(buf)
-    fcntl.ioctl(fd, request, b, True)
-    return bytes(b)
+IOC_SEAL = _s.IOC_SEAL
+IOC_UNSEAL = _s.IOC_UNSEAL
+IOC_STATUS = _s.IOC_STATUS
+IOC_LAYOUT = _s.IOC_LAYOUT
+SEAL_STRICT = _s.SEAL_STRICT
+SEAL_PREPARE = _s.SEAL_PREPARE
+SEAL_ASIS = _s.SEAL_ASIS
+LAYOUT_LAST = _s.LAYOUT_LAST
+LAYOUT_SEALED = _s.LAYOUT_SEALED
+EXTENT_UNWRITTEN = _s.EXTENT_UNWRITTEN
+EXTENT_SHARED = _s.EXTENT_SHARED
+MAX_EXTENTS = _s.MAX_EXTENTS
+LAYOUT_SIZE = _s.LAYOUT_SIZE
+XATTR_SEAL_ON_OPEN = _s.XATTR_SEAL_ON_OPEN
+XATTR_LAYOUT = _s.XATTR_LAYOUT
+XATTR_SEAL = _s.XATTR_SEAL
+XATTR_HOLDERS = _s.XATTR_HOLDERS
+XATTR_DEVICE = _s.XATTR_DEVICE
+MODES = _s.MODES
+state_name = _s.state_name
+unseal = _s.unseal
 
 
 def seal(fd, flags=0, offset=0, length=0, reserved=(0, 0, 0)):
     """SEALFS_IOC_SEAL; returns (generation, holders). offset/length/reserved exist to test EINVAL."""
-    out = _ioctl(fd, IOC_SEAL, _SEAL.pack(flags, offset, length, 0, 0, *reserved))
-    f = _SEAL.unpack(out)
-    return f[3], f[4]
-
-
-def unseal(fd):
-    """SEALFS_IOC_UNSEAL."""
-    fcntl.ioctl(fd, IOC_UNSEAL, 0)
+    r = _s.seal(fd, flags, offset=offset, length=length, reserved=tuple(reserved))
+    return r.generation, r.holders
 
 
 def status(fd):
     """SEALFS_IOC_STATUS; returns a dict with sealed, held_by_me, holders, generation, size, block_size."""
-    f = _STATUS.unpack(_ioctl(fd, IOC_STATUS, bytes(_STATUS.size)))
-    return {"sealed": f[0], "held_by_me": f[1], "holders": f[2], "generation": f[3],
-            "size": f[4], "block_size": f[5]}
+    st = _s.status(fd)
+    return {"sealed": int(st.sealed), "held_by_me": int(st.held_by_me), "holders": st.holders,
+            "generation": st.generation, "size": st.size, "block_size": st.block_size}
+
+
+def _extent_dict(e):
+    d = dataclasses.asdict(e)
+    d["state"] = e.state
+    return d
 
 
 def layout_page(fd, start=0):
     """One SEALFS_IOC_LAYOUT call; returns (header dict, [extent dicts])."""
-    req = bytearray(LAYOUT_SIZE)
-    _LAYOUT_HDR.pack_into(req, 0, start, 0, 0, 0, 0, 0, 0, 0, 0)
-    out = _ioctl(fd, IOC_LAYOUT, req)
-    h = _LAYOUT_HDR.unpack_from(out, 0)
-    hdr = {"start": h[0], "generation": h[1], "next": h[2], "count": h[3], "flags": h[4],
-           "last": bool(h[4] & LAYOUT_LAST), "sealed": bool(h[4] & LAYOUT_SEALED),
-           "block_size": h[5], "size": h[6]}
-    if hdr["count"] > MAX_EXTENTS:
-        raise OSError(_errno.EIO, "layout count %d > %d" % (hdr["count"], MAX_EXTENTS))
-    extents = []
-    for i in range(hdr["count"]):
-        e = _EXTENT.unpack_from(out, _LAYOUT_HDR.size + i * _EXTENT.size)
-        extents.append({"logical": e[0], "physical": e[1], "length": e[2], "flags": e[3],
-                        "state": state_name(e[3])})
-    return hdr, extents
+    p = _s.layout_page(fd, start)
+    hdr = {"start": p.start, "generation": p.generation, "next": p.next,
+           "count": len(p.extents), "flags": p.flags, "last": p.last, "sealed": p.sealed,
+           "block_size": p.block_size, "size": p.size}
+    return hdr, [_extent_dict(e) for e in p.extents]
 
 
 def layout(fd):
-    """Every extent, paging with `next` until LAST; returns (header of the first page, extents).
+    """Every extent, paging with `next` until LAST; returns (header, extents).
 
-    The header's generation is checked to be the same on every page; a change raises
-    OSError(EAGAIN) so callers never mix two block maps.
+    A generation change while paging raises OSError(EAGAIN) (sealfs.layout), so callers never
+    mix two block maps.
     """
-    first, extents = layout_page(fd, 0)
-    hdr = first
-    pages = 1
-    while not hdr["last"]:
-        if hdr["next"] <= hdr["start"]:
-            raise OSError(_errno.EIO, "layout next %d did not advance past %d"
-                          % (hdr["next"], hdr["start"]))
-        hdr, more = layout_page(fd, hdr["next"])
-        if hdr["generation"] != first["generation"]:
-            raise OSError(_errno.EAGAIN, "layout generation changed while paging")
-        extents.extend(more)
-        pages += 1
-    first = dict(first)
-    first["pages"] = pages
-    return first, extents
-
-
-def state_name(flags):
-    """'written', 'unwritten' or 'shared', as the user.sealfs.layout xattr prints it."""
-    if flags & EXTENT_SHARED:
-        return "shared"
-    return "unwritten" if flags & EXTENT_UNWRITTEN else "written"
+    lay = _s.layout(fd)
+    hdr = {"generation": lay.generation, "size": lay.size, "block_size": lay.block_size,
+           "sealed": lay.sealed, "last": True, "pages": lay.pages}
+    return hdr, [_extent_dict(e) for e in lay.extents]
 
 
 def layout_lines(extents):
@@ -137,14 +91,8 @@ def layout_lines(extents):
 
 def holes(extents, size):
     """The logical ranges [start, end) of [0, size) that no extent covers."""
-    out, pos = [], 0
-    for e in sorted(extents, key=lambda x: x["logical"]):
-        if e["logical"] > pos:
-            out.append((pos, min(e["logical"], size)))
-        pos = max(pos, e["logical"] + e["length"])
-    if pos < size:
-        out.append((pos, size))
-    return [h for h in out if h[0] < h[1]]
+    return _s.holes([_s.Extent(e["logical"], e["physical"], e["length"], e["flags"])
+                     for e in extents], size)
 
 
 def open_and_seal(path, flags=0):
@@ -159,20 +107,8 @@ def open_and_seal(path, flags=0):
 
 
 def _print_abi():
-    for name, value in (("SEALFS_IOC_SEAL", IOC_SEAL), ("SEALFS_IOC_UNSEAL", IOC_UNSEAL),
-                        ("SEALFS_IOC_STATUS", IOC_STATUS), ("SEALFS_IOC_LAYOUT", IOC_LAYOUT)):
-        print("%s=0x%08x" % (name, value))
-    for name, value in (("SEALFS_SEAL_PREPARE", SEAL_PREPARE), ("SEALFS_SEAL_ASIS", SEAL_ASIS),
-                        ("SEALFS_LAYOUT_LAST", LAYOUT_LAST),
-                        ("SEALFS_LAYOUT_SEALED", LAYOUT_SEALED),
-                        ("SEALFS_EXTENT_UNWRITTEN", EXTENT_UNWRITTEN),
-                        ("SEALFS_EXTENT_SHARED", EXTENT_SHARED)):
-        print("%s=%d" % (name, value))
-    print("sizeof_seal=%d" % _SEAL.size)
-    print("sizeof_status=%d" % _STATUS.size)
-    print("sizeof_extent=%d" % _EXTENT.size)
-    print("sizeof_layout=%d" % LAYOUT_SIZE)
-    print("max_extents=%d" % MAX_EXTENTS)
+    for line in _s._iter_abi():
+        print(line)
 
 
 def _fd_or_open(arg, flags):

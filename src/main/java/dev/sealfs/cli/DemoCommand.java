@@ -266,6 +266,8 @@ public final class DemoCommand implements Callable<Integer> {
     writeFile(other, repeat("other file's data\n", FILE_BYTES));
     LayoutPage page = layout(other);
     showXattr("other", SealAbi.XATTR_LAYOUT);
+    shown("sealfs map -r 2 $MNT");
+    indent(MapText.render(MapCommand.collect(s.mnt, List.of()), 64, 2, false));
     long overlap = overlapBytes(oldMap, page.extents());
     if (overlap == 0) {
       note("the allocator chose other blocks this time; the point below still stands");

@@ -24,6 +24,11 @@ final class FsckCommand implements Callable<Integer> {
   @Option(names = "-n", description = "no-modify: check only, never write")
   boolean noModify;
 
+  /** Progress lines on stderr even when it is not a terminal (fsck.sealfs maps -C to it). */
+  @Option(names = "--progress", description = "progress lines on stderr (default: only when"
+      + " on a terminal)")
+  boolean progress;
+
   /** The device or image file. */
   @Parameters(index = "0", paramLabel = "DEVICE", description = "image file or block device")
   Path device;
@@ -31,7 +36,9 @@ final class FsckCommand implements Callable<Integer> {
   /** Runs fsck; returns its fsck(8) exit code. */
   @Override
   public Integer call() {
-    int code = Fsck.run(device, !noModify, System.out, System.err);
+    int code = progress
+        ? Fsck.run(device, !noModify, System.out, System.err, true)
+        : Fsck.run(device, !noModify, System.out, System.err);
     System.out.flush();
     return code;
   }

@@ -30,6 +30,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sealfs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A FUSE filesystem with userspace block-map sealing.",
+    footerHeading = "%n",
+    footer = {"As a filesystem type (with the Debian package): mkfs -t sealfs DEVICE",
+        "[BLOCKS], mount -t fuse.sealfs DEVICE MOUNTPOINT, fsck -t sealfs DEVICE, and",
+        "fstab lines such as: /srv/sealfs.img /mnt/sealfs fuse.sealfs defaults 0 2.",
+        "mkfs.sealfs takes BLOCKS in KiB; fsck.sealfs repairs with -a, -p or -y and",
+        "only checks with -n."},
     subcommands = {
         MkfsCommand.class,
         MountCommand.class,
@@ -37,6 +43,7 @@ import picocli.CommandLine.Spec;
         SealCommand.class,
         LayoutCommand.class,
         StatusCommand.class,
+        MapCommand.class,
         DirectCommand.class,
         DemoCommand.class,
     })

@@ -23,6 +23,8 @@ final class Device implements AutoCloseable {
   private final FileChannel channel;
   /** The advisory lock that keeps a second sealfs off this device, or null if not taken. */
   private FileLock lock;
+  /** Counts the bytes read for a progress line (fsck), or null. */
+  private Progress readMeter;
 
   private Device(Path path, FileChannel channel) {
     this.path = path;
@@ -79,12 +81,17 @@ final class Device implements AutoCloseable {
     }
   }
 
+  /** Meters every later read into {@code meter} (in slices of 4 MiB), or stops with null. */
+  void meterReads(Progress meter) {
+    readMeter = meter;
+  }
+
   /** Reads {@code dst.remaining()} bytes at {@code byteOffset}; bytes past the end read as 0. */
   void read(ByteBuffer dst, long byteOffset) {
     try {
       long pos = byteOffset;
       while (dst.hasRemaining()) {
-        int n = channel.read(dst, pos);
+        int n = readMeter == null ? channel.read(dst, pos) : meteredRead(dst, pos);
         if (n < 0) {
           while (dst.hasRemaining()) {
             dst.put((byte) 0);
@@ -95,6 +102,19 @@ final class Device implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new FsException(Errno.EIO, path + ": read at " + byteOffset + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One read of at most 4 MiB, counted into the meter; returns what channel.read does. */
+  private int meteredRead(ByteBuffer dst, long pos) throws IOException {
+    int limit = dst.limit();
+    dst.limit(dst.position() + Math.min(dst.remaining(), 4 << 20));
+    try {
+      int n = channel.read(dst, pos);
+      readMeter.addBytes(Math.max(0, n));
+      return n;
+    } finally {
+      dst.limit(limit);
     }
   }
 

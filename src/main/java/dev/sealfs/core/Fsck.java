@@ -20,8 +20,9 @@ import java.util.Map;
  *
  * <p>Exit codes as fsck(8): 0 clean, 1 errors fixed, 4 errors left uncorrected, 8 operational
  * error. {@code -n} never writes. Repair fixes link counts, dangling entries, unreachable inodes
- * (into /lost+found) and orphans; blocks used twice are reported and left. When stderr is a
- * terminal, a progress line is printed there about once a second while inodes are checked.
+ * (into /lost+found) and orphans; blocks used twice are reported and left. On a terminal (or
+ * with {@code sealfs fsck --progress}, which fsck.sealfs's {@code -C} gives) a {@link Progress}
+ * line goes to stderr while the checkpoint and journal are read and while inodes are checked.
  */
 public final class Fsck {
   /** Exit code: clean. */
@@ -35,8 +36,14 @@ public final class Fsck {
 
   private Fsck() {}
 
-  /** Runs the check; returns an fsck(8) exit code. */
+  /** Runs the check, with progress lines when on a terminal; returns an fsck(8) exit code. */
   public static int run(Path device, boolean repair, PrintStream out, PrintStream err) {
+    return run(device, repair, out, err, Progress.onTerminal());
+  }
+
+  /** Runs the check, with progress lines on {@code err} if {@code progress}; an fsck(8) code. */
+  public static int run(Path device, boolean repair, PrintStream out, PrintStream err,
+      boolean progress) {
     Path abs = device.toAbsolutePath().normalize();
     if (isMounted(abs)) {
       err.println("sealfs fsck: " + abs + " is mounted; unmount it first");
@@ -46,14 +53,23 @@ public final class Fsck {
     List<String> errors = new ArrayList<>();
     List<String> fixable = new ArrayList<>();
     int orphans;
+    Progress meter = new Progress(err, "sealfs fsck", progress);
     try (Device dev = Device.open(abs, true)) {
       dev.lockExclusive(true);
       try {
+        Superblock first = Loader.readSuperblock(dev);
+        meter.startBytes("reading checkpoint and journal", first.checkpointBytes()
+            + first.journalBlocks() * first.blockSize());
+        dev.meterReads(meter);
         l = Loader.load(dev, true);
       } catch (FsException e) {
+        meter.done();
         err.println("sealfs fsck: " + e.getMessage());
         return e.errno() == Errno.EUCLEAN ? UNCORRECTED : OPERATIONAL;
+      } finally {
+        dev.meterReads(null);
       }
+      meter.done();
       Superblock sb = l.sb();
       out.printf("sealfs fsck: %s: block size %d, %d blocks, %d inodes%n", abs, sb.blockSize(),
           sb.totalBlocks(), l.meta().inodes.size());
@@ -64,10 +80,9 @@ public final class Fsck {
         fixable.add("journal record at offset " + l.replay().damagedAt() + " is corrupt and"
             + " committed changes follow it (repair discards them)");
       }
-      Progress progress = new Progress(err, System.console() != null);
-      checkBlocks(l, errors, progress);
+      checkBlocks(l, errors, meter);
       orphans = checkNames(l, fixable);
-      progress.done();
+      meter.done();
     } catch (FsException e) {
       err.println("sealfs fsck: " + e.getMessage());
       return OPERATIONAL;
@@ -113,44 +128,6 @@ public final class Fsck {
       return false;
     }
     return false;
-  }
-
-  /** A progress line on stderr, at most once a second, only when stderr is a terminal. */
-  static final class Progress {
-    /** Where the line goes. */
-    private final PrintStream err;
-    /** False when stderr is not a terminal: then nothing is printed. */
-    private final boolean enabled;
-    /** When the last line was printed, ns. */
-    private long lastNs = System.nanoTime();
-    /** True once a line was printed (so done() ends it). */
-    private boolean printed;
-
-    /** Creates a progress reporter. */
-    Progress(PrintStream err, boolean enabled) {
-      this.err = err;
-      this.enabled = enabled;
-    }
-
-    /** Reports {@code done} of {@code total} items of {@code what}, if a second has passed. */
-    void tick(String what, long done, long total) {
-      long now = System.nanoTime();
-      if (!enabled || now - lastNs < 1_000_000_000L) {
-        return;
-      }
-      lastNs = now;
-      printed = true;
-      err.printf("\rsealfs fsck: %s %d/%d (%d%%)", what, done, total,
-          total == 0 ? 100 : done * 100 / total);
-      err.flush();
-    }
-
-    /** Ends the progress line, if one was printed. */
-    void done() {
-      if (printed) {
-        err.println();
-      }
-    }
   }
 
   private static void checkBlocks(Loader.Loaded l, List<String> errors, Progress progress) {

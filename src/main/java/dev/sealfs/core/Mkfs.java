@@ -122,9 +122,13 @@ public final class Mkfs {
   /** Writes zeros over {@code [from, to)}: superblocks and the journal of any earlier fs. */
   private static void zero(Device dev, long from, long to) {
     ByteBuffer z = ByteBuffer.allocateDirect(1 << 20);
+    Progress meter = new Progress(System.err, "sealfs mkfs", Progress.onTerminal());
+    meter.startBytes("zeroing the journal", to - from);
     for (long pos = from; pos < to; pos += z.capacity()) {
       dev.write(z.clear().limit((int) Math.min(z.capacity(), to - pos)), pos);
+      meter.addBytes(Math.min(z.capacity(), to - pos));
     }
+    meter.done();
   }
 
   private static Path createFile(Path abs) {
