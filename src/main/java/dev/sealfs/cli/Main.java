@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
         LayoutCommand.class,
         StatusCommand.class,
         MapCommand.class,
+        StatsCommand.class,
         DirectCommand.class,
         DemoCommand.class,
     })

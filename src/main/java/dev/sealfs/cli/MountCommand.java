@@ -45,6 +45,10 @@ import picocli.CommandLine.Spec;
             + " all data). -o binding=native speaks /dev/fuse itself (root only): protocol 7.38,"
             + " 1 MiB requests, -o threads=N workers (default: cores), copy_file_range into a"
             + " sealed file is ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map.",
+        "Metrics: -o metrics=[HOST:]PORT serves Prometheus text at http://HOST:PORT/metrics"
+            + " (HOST defaults to 127.0.0.1; PORT 0 picks a free port, shown by sealfs stats);"
+            + " -o metrics records without a port. Off by default; sealfs stats MOUNTPOINT"
+            + " reads the same numbers from the mount root's xattr user.sealfs.stats.",
         "Ignored for mount(8)/fstab compatibility: rw defaults user users noauto nofail _netdev"
             + " auto dev suid exec.",
         "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM/SIGINT to the daemon)."})

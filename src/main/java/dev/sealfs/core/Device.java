@@ -17,6 +17,9 @@ import java.nio.file.StandardOpenOption;
  * ordered.
  */
 final class Device implements AutoCloseable {
+
+  /** Where {@link #force} reports its latency (metrics); {@link CoreStats#NONE} by default. */
+  volatile CoreStats stats = CoreStats.NONE;
   /** The device's absolute path. */
   private final Path path;
   /** The open channel. */
@@ -131,10 +134,12 @@ final class Device implements AutoCloseable {
     }
   }
 
-  /** Makes every write so far durable (fdatasync). */
+  /** Makes every write so far durable (fdatasync); reports how long it took to {@link #stats}. */
   void force() {
     try {
+      long startNs = System.nanoTime();
       channel.force(false);
+      stats.forced(System.nanoTime() - startNs);
     } catch (IOException e) {
       throw new FsException(Errno.EIO, path + ": flush: " + e.getMessage(), e);
     }

@@ -159,6 +159,8 @@ public final class SealFs implements AutoCloseable {
   private long nextFh = 1;
   /** Operations refused with ETXTBSY so far. */
   private long refusedCount;
+  /** Where refusals and commits are reported (metrics); {@link CoreStats#NONE} by default. */
+  private volatile CoreStats stats = CoreStats.NONE;
   /** Set once closed. */
   private boolean closed;
   /** Set if metadata could not be committed (device full of metadata); then writes fail. */
@@ -256,6 +258,21 @@ public final class SealFs implements AutoCloseable {
   /** Returns how many operations were refused with ETXTBSY since mount. */
   public synchronized long refusedCount() {
     return refusedCount;
+  }
+
+  /** Reports refusals, commits and device forces to {@code hook} from now on. */
+  public void setStats(CoreStats hook) {
+    stats = hook;
+    device.stats = hook;
+  }
+
+  /** Returns the number of seal holders over all inodes (a scan: for metrics, not hot paths). */
+  public synchronized long sealHolderCount() {
+    long n = 0;
+    for (Inode i : meta.inodes.values()) {
+      n += i.holderCount();
+    }
+    return n;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -360,6 +377,7 @@ public final class SealFs implements AutoCloseable {
   private void breakLayout(Inode i, String op) {
     if (i.isSealed()) {
       refusedCount++;
+      stats.refused(op);
       LOG.warn("refused {} of sealed inode {} ({} holders): ETXTBSY", op, i.ino,
           i.holderCount());
       throw FsException.of(Errno.ETXTBSY, op + " of a sealed file");
@@ -1655,6 +1673,7 @@ public final class SealFs implements AutoCloseable {
       }
       journal.append(g);
       groupNumber++;
+      stats.committed();
       writtenSinceForce = true;
     }
     if (durable || pendingFreeBlocks > 0) {

@@ -9,6 +9,8 @@ import dev.sealfs.core.PathFs;
 import dev.sealfs.core.SealFs;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
+import dev.sealfs.metrics.FsMetrics;
+import dev.sealfs.metrics.OpMetrics;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
@@ -82,6 +84,22 @@ public final class SealFuse extends FuseStubFS {
   private final Supplier<Caller> contextCaller = this::caller;
   /** Offers the kernel FUSE_HANDLE_KILLPRIV_V2 in the INIT reply (see {@link KillPrivV2}). */
   private final KillPrivV2 killPrivV2;
+  /** The mount's metrics (the stats xattr), or null. */
+  private FsMetrics metrics;
+  /** Per-op metric handles by {@link Op} ordinal; all null when metrics are not recorded. */
+  private final OpMetrics[] opMetrics = new OpMetrics[Op.values().length];
+
+  /** The operations whose requests are counted and timed (the data path and its neighbours). */
+  enum Op { GETATTR, FGETATTR, TRUNCATE, FTRUNCATE, OPEN, CREATE, READ, WRITE, RELEASE, FSYNC, FALLOCATE, GETXATTR }
+
+  /** Records into {@code m} from now on (call before mounting); null keeps metrics off. */
+  public void setMetrics(FsMetrics m) {
+    metrics = m;
+    for (Op op : Op.values()) {
+      String label = op.name().toLowerCase(java.util.Locale.ROOT);
+      opMetrics[op.ordinal()] = m == null ? null : m.op(label);
+    }
+  }
 
   /** Creates the adapter over {@code fs}; loads libfuse.so.2 (throws if it cannot). */
   public SealFuse(SealFs fs) {
@@ -179,6 +197,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
+    OpMetrics m = opMetrics[Op.GETATTR.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = getattrHandler(path, stat);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The getattr handler proper (the override above records its metrics). */
+  private int getattrHandler(String path, FileStat stat) {
     try {
       fillStat(stat, fs.getattr(need(path)));
       return 0;
@@ -191,6 +220,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.FGETATTR.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = fgetattrHandler(path, stat, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The fgetattr handler proper (the override above records its metrics). */
+  private int fgetattrHandler(String path, FileStat stat, FuseFileInfo fi) {
     try {
       fillStat(stat, path == null ? fs.fgetattr(fi.fh.get())
           : fs.getattr(NativeStrings.in(path)));
@@ -246,6 +286,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int truncate(String path, long size) {
+    OpMetrics m = opMetrics[Op.TRUNCATE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = truncateHandler(path, size);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The truncate handler proper (the override above records its metrics). */
+  private int truncateHandler(String path, long size) {
     try {
       fs.truncate(need(path), size, caller());
       return 0;
@@ -258,6 +309,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int ftruncate(String path, long size, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.FTRUNCATE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = ftruncateHandler(path, size, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The ftruncate handler proper (the override above records its metrics). */
+  private int ftruncateHandler(String path, long size, FuseFileInfo fi) {
     try {
       fs.ftruncate(fi.fh.get(), size, caller());
       return 0;
@@ -393,6 +455,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int open(String path, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.OPEN.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = openHandler(path, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The open handler proper (the override above records its metrics). */
+  private int openHandler(String path, FuseFileInfo fi) {
     try {
       fi.fh.set(fs.open(need(path), fi.flags.get(), caller()));
       return 0;
@@ -405,6 +478,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int create(String path, long mode, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.CREATE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = createHandler(path, mode, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The create handler proper (the override above records its metrics). */
+  private int createHandler(String path, long mode, FuseFileInfo fi) {
     try {
       fi.fh.set(fs.create(need(path), (int) mode, fi.flags.get(), caller()));
       return 0;
@@ -417,6 +501,20 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.READ.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = readHandler(path, buf, size, offset, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+      if (res > 0) {
+        metrics.read(res);
+      }
+    }
+    return res;
+  }
+
+  /** The read handler proper (the override above records its metrics). */
+  private int readHandler(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     try {
       return fs.read(fi.fh.get(), direct(buf, size), offset);
     } catch (FsException e) {
@@ -428,6 +526,20 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.WRITE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = writeHandler(path, buf, size, offset, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+      if (res > 0) {
+        metrics.written(res);
+      }
+    }
+    return res;
+  }
+
+  /** The write handler proper (the override above records its metrics). */
+  private int writeHandler(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     try {
       return fs.write(fi.fh.get(), direct(buf, size), offset, contextCaller);
     } catch (FsException e) {
@@ -452,6 +564,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int release(String path, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.RELEASE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = releaseHandler(path, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The release handler proper (the override above records its metrics). */
+  private int releaseHandler(String path, FuseFileInfo fi) {
     try {
       fs.release(fi.fh.get());
       return 0;
@@ -464,6 +587,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.FSYNC.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = fsyncHandler(path, isdatasync, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The fsync handler proper (the override above records its metrics). */
+  private int fsyncHandler(String path, int isdatasync, FuseFileInfo fi) {
     try {
       fs.fsync(fi.fh.get(), isdatasync != 0);
       return 0;
@@ -476,6 +610,17 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
+    OpMetrics m = opMetrics[Op.FALLOCATE.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = fallocateHandler(path, mode, off, length, fi);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The fallocate handler proper (the override above records its metrics). */
+  private int fallocateHandler(String path, int mode, long off, long length, FuseFileInfo fi) {
     try {
       fs.fallocate(fi.fh.get(), mode, off, length, caller());
       return 0;
@@ -547,6 +692,9 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int setxattr(String path, String name, Pointer value, long size, int flags) {
     try {
+      if ("/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        return -Errno.EPERM.code; // the stats xattr is read-only
+      }
       byte[] bytes = new byte[(int) size];
       if (size > 0) {
         value.get(0, bytes, 0, bytes.length);
@@ -562,7 +710,22 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, long size) {
+    OpMetrics m = opMetrics[Op.GETXATTR.ordinal()];
+    long startNs = m == null ? 0 : System.nanoTime();
+    int res = getxattrHandler(path, name, value, size);
+    if (m != null) {
+      m.done(startNs, res < 0);
+    }
+    return res;
+  }
+
+  /** The getxattr handler proper (the override above records its metrics). */
+  private int getxattrHandler(String path, String name, Pointer value, long size) {
     try {
+      if (metrics != null && "/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        byte[] v = metrics.text();
+        return size == 0 ? FsMetrics.sizeHint(v.length) : copyOut(v, value, size);
+      }
       return copyOut(fs.getxattr(need(path), NativeStrings.in(name)), value, size);
     } catch (FsException e) {
       return errno("getxattr", path, e);
@@ -589,6 +752,9 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int removexattr(String path, String name) {
     try {
+      if ("/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        return -Errno.EPERM.code; // the stats xattr is read-only
+      }
       fs.removexattr(need(path), NativeStrings.in(name));
       return 0;
     } catch (FsException e) {
