@@ -90,7 +90,33 @@ public final class SealFuse extends FuseStubFS {
   private final OpMetrics[] opMetrics = new OpMetrics[Op.values().length];
 
   /** The operations whose requests are counted and timed (the data path and its neighbours). */
-  enum Op { GETATTR, FGETATTR, TRUNCATE, FTRUNCATE, OPEN, CREATE, READ, WRITE, RELEASE, FSYNC, FALLOCATE, GETXATTR }
+  enum Op {
+    GETATTR, FGETATTR, TRUNCATE, FTRUNCATE, OPEN, CREATE,
+    READ, WRITE, RELEASE, FSYNC, FALLOCATE, GETXATTR
+  }
+
+  /** Returns System.nanoTime() if {@code op} is recorded, else 0 (no clock read when off). */
+  private long started(Op op) {
+    return opMetrics[op.ordinal()] == null ? 0 : System.nanoTime();
+  }
+
+  /**
+   * Records a request of {@code op} that started at {@code startNs} and answered {@code res}
+   * (bytes for read and write), if {@code op} is recorded; returns {@code res}. Callers pass
+   * {@link #started} as the argument before the handler call, so it runs first.
+   */
+  private int done(Op op, long startNs, int res) {
+    OpMetrics m = opMetrics[op.ordinal()];
+    if (m != null) {
+      m.done(startNs, res < 0);
+      if (res > 0 && op == Op.READ) {
+        metrics.read(res);
+      } else if (res > 0 && op == Op.WRITE) {
+        metrics.written(res);
+      }
+    }
+    return res;
+  }
 
   /** Records into {@code m} from now on (call before mounting); null keeps metrics off. */
   public void setMetrics(FsMetrics m) {
@@ -197,13 +223,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
-    OpMetrics m = opMetrics[Op.GETATTR.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = getattrHandler(path, stat);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.GETATTR, started(Op.GETATTR), getattrHandler(path, stat));
   }
 
   /** The getattr handler proper (the override above records its metrics). */
@@ -220,13 +240,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.FGETATTR.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = fgetattrHandler(path, stat, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.FGETATTR, started(Op.FGETATTR), fgetattrHandler(path, stat, fi));
   }
 
   /** The fgetattr handler proper (the override above records its metrics). */
@@ -286,13 +300,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int truncate(String path, long size) {
-    OpMetrics m = opMetrics[Op.TRUNCATE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = truncateHandler(path, size);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.TRUNCATE, started(Op.TRUNCATE), truncateHandler(path, size));
   }
 
   /** The truncate handler proper (the override above records its metrics). */
@@ -309,13 +317,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int ftruncate(String path, long size, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.FTRUNCATE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = ftruncateHandler(path, size, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.FTRUNCATE, started(Op.FTRUNCATE), ftruncateHandler(path, size, fi));
   }
 
   /** The ftruncate handler proper (the override above records its metrics). */
@@ -455,13 +457,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int open(String path, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.OPEN.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = openHandler(path, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.OPEN, started(Op.OPEN), openHandler(path, fi));
   }
 
   /** The open handler proper (the override above records its metrics). */
@@ -478,13 +474,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int create(String path, long mode, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.CREATE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = createHandler(path, mode, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.CREATE, started(Op.CREATE), createHandler(path, mode, fi));
   }
 
   /** The create handler proper (the override above records its metrics). */
@@ -501,16 +491,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.READ.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = readHandler(path, buf, size, offset, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-      if (res > 0) {
-        metrics.read(res);
-      }
-    }
-    return res;
+    return done(Op.READ, started(Op.READ), readHandler(path, buf, size, offset, fi));
   }
 
   /** The read handler proper (the override above records its metrics). */
@@ -526,16 +507,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.WRITE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = writeHandler(path, buf, size, offset, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-      if (res > 0) {
-        metrics.written(res);
-      }
-    }
-    return res;
+    return done(Op.WRITE, started(Op.WRITE), writeHandler(path, buf, size, offset, fi));
   }
 
   /** The write handler proper (the override above records its metrics). */
@@ -564,13 +536,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int release(String path, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.RELEASE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = releaseHandler(path, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.RELEASE, started(Op.RELEASE), releaseHandler(path, fi));
   }
 
   /** The release handler proper (the override above records its metrics). */
@@ -587,13 +553,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.FSYNC.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = fsyncHandler(path, isdatasync, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.FSYNC, started(Op.FSYNC), fsyncHandler(path, isdatasync, fi));
   }
 
   /** The fsync handler proper (the override above records its metrics). */
@@ -610,13 +570,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
-    OpMetrics m = opMetrics[Op.FALLOCATE.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = fallocateHandler(path, mode, off, length, fi);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.FALLOCATE, started(Op.FALLOCATE), fallocateHandler(path, mode, off, length, fi));
   }
 
   /** The fallocate handler proper (the override above records its metrics). */
@@ -710,13 +664,7 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, long size) {
-    OpMetrics m = opMetrics[Op.GETXATTR.ordinal()];
-    long startNs = m == null ? 0 : System.nanoTime();
-    int res = getxattrHandler(path, name, value, size);
-    if (m != null) {
-      m.done(startNs, res < 0);
-    }
-    return res;
+    return done(Op.GETXATTR, started(Op.GETXATTR), getxattrHandler(path, name, value, size));
   }
 
   /** The getxattr handler proper (the override above records its metrics). */

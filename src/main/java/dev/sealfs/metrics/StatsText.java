@@ -54,7 +54,8 @@ public final class StatsText {
     String prefix = name + "{" + label + "=\"";
     for (Map.Entry<String, Double> e : samples.entrySet()) {
       String k = e.getKey();
-      if (k.startsWith(prefix) && k.endsWith("\"}") && k.indexOf('"', prefix.length()) == k.length() - 2) {
+      boolean onlyLabel = k.endsWith("\"}") && k.indexOf('"', prefix.length()) == k.length() - 2;
+      if (k.startsWith(prefix) && onlyLabel) {
         out.put(k.substring(prefix.length(), k.length() - 2), e.getValue());
       }
     }
