@@ -319,8 +319,9 @@ public final class FuseMount implements AutoCloseable {
     AutoCloseable onClose;
     try {
       mnt = preflight(mountpoint, userOptions);
-      metrics = new FsMetrics(fs, metricsOption(userOptions).recording());
-      onClose = serveMetrics(fs, metrics, metricsOption(userOptions));
+      MetricsOption option = metricsOption(userOptions);
+      metrics = new FsMetrics(fs, option.recording());
+      onClose = serveMetrics(fs, metrics, option);
     } catch (RuntimeException e) {
       closeQuietly(fs);
       throw e;
