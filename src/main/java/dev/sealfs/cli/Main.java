@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
         LayoutCommand.class,
         StatusCommand.class,
         MapCommand.class,
+        StatsCommand.class,
         DirectCommand.class,
         DemoCommand.class,
     })

@@ -47,6 +47,10 @@ import picocli.CommandLine.Spec;
             + " default for other users, through fusermount3) is libfuse 2.9 through jnr-fuse:"
             + " protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
             + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data).",
+        "Metrics: -o metrics=[HOST:]PORT serves Prometheus text at http://HOST:PORT/metrics"
+            + " (HOST defaults to 127.0.0.1; PORT 0 picks a free port, shown by sealfs stats);"
+            + " -o metrics records without a port. Off by default; sealfs stats MOUNTPOINT"
+            + " reads the same numbers from the mount root's xattr user.sealfs.stats.",
         "Ignored for mount(8)/fstab compatibility: rw defaults user users noauto nofail _netdev"
             + " auto dev suid exec.",
         "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM/SIGINT to the daemon)."})

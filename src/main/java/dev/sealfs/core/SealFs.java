@@ -233,6 +233,25 @@ public final class SealFs implements AutoCloseable {
     return gate.refusedCount();
   }
 
+  /** Reports refusals, journal commits and device forces to {@code hook} from now on. */
+  public void setStats(CoreStats hook) {
+    device.reportTo(hook);
+    gate.reportTo(hook);
+    dur.reportTo(hook);
+  }
+
+  /**
+   * Returns the number of seal holders over all inodes: a scan without the inode locks, for
+   * metrics (a gauge may be off by a seal changing meanwhile), never for a hot path.
+   */
+  public long sealHolderCount() {
+    long n = 0;
+    for (Inode i : meta.inodes.values()) {
+      n += i.holderCount();
+    }
+    return n;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Locking (the order is written in package-info.java)
   // ------------------------------------------------------------------------------------------

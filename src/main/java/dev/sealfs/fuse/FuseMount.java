@@ -5,6 +5,9 @@ import dev.sealfs.core.FsException;
 import dev.sealfs.core.SealFs;
 import dev.sealfs.fuse.kernel.KernelMount;
 import dev.sealfs.fuse.kernel.KernelSession;
+import dev.sealfs.metrics.FsMetrics;
+import dev.sealfs.metrics.MetricsOption;
+import dev.sealfs.metrics.MetricsServer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -160,7 +163,8 @@ public final class FuseMount implements AutoCloseable {
     boolean keepPrivate = userOptions.contains(NO_ALLOW_OTHER);
     for (String o : userOptions) {
       if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2) && !o.startsWith(BINDING)
-          && !o.startsWith(THREADS) && !o.equals(KernelMount.KEEP_CACHE)) {
+          && !o.startsWith(THREADS) && !o.equals(KernelMount.KEEP_CACHE)
+          && !MetricsOption.matches(o)) {
         opts.add(o);
       }
     }
@@ -399,29 +403,75 @@ public final class FuseMount implements AutoCloseable {
       boolean debug, Path pidFile) {
     SealFuse fuse;
     Path mnt;
+    FsMetrics metrics;
+    AutoCloseable onClose;
     try {
       mnt = preflight(mountpoint, userOptions);
-      if (binding(userOptions).equals("native")) {
-        return mountNative(fs, mnt, userOptions, debug, pidFile);
-      }
-      try {
-        fuse = new SealFuse(fs, !userOptions.contains(NO_KILLPRIV_V2));
-      } catch (LinkageError | RuntimeException e) {
-        throw LibFuseProbe.failure(e);
-      }
+      MetricsOption option = metricsOption(userOptions);
+      metrics = new FsMetrics(fs, option.recording());
+      onClose = serveMetrics(fs, metrics, option);
     } catch (RuntimeException e) {
       closeQuietly(fs);
       throw e;
     }
+    try {
+      if (binding(userOptions).equals("native")) {
+        return mountNative(fs, mnt, userOptions, debug, pidFile, metrics, onClose);
+      }
+      try {
+        fuse = new SealFuse(fs, !userOptions.contains(NO_KILLPRIV_V2));
+        fuse.setMetrics(metrics);
+      } catch (LinkageError | RuntimeException e) {
+        throw LibFuseProbe.failure(e);
+      }
+    } catch (RuntimeException e) {
+      closeQuietly(onClose);
+      throw e;
+    }
     String[] argv = fuseArgs(mnt, fs.devicePath(), userOptions, debug);
-    FuseMount m = new FuseMount(fuse::fuseMain, fs, mnt, argv, pidFile);
+    FuseMount m = new FuseMount(fuse::fuseMain, onClose, mnt, argv, pidFile);
     m.start();
     return m;
   }
 
+  /** Returns the -o metrics option of {@code userOptions}; EINVAL if malformed. */
+  static MetricsOption metricsOption(List<String> userOptions) {
+    try {
+      return MetricsOption.of(userOptions);
+    } catch (IllegalArgumentException e) {
+      throw new FsException(Errno.EINVAL, "bad mount option: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Starts the /metrics server if {@code option} asks for one and returns what closing the mount
+   * closes: the server (if any), then {@code fs}.
+   */
+  private static AutoCloseable serveMetrics(SealFs fs, FsMetrics metrics, MetricsOption option) {
+    if (option.host() == null) {
+      return fs;
+    }
+    MetricsServer server;
+    try {
+      server = MetricsServer.start(metrics, option.host(), option.port());
+    } catch (IOException | RuntimeException e) {
+      throw new FsException(Errno.EBUSY, "cannot serve metrics at " + option.host() + ":"
+          + option.port() + ": " + e.getMessage());
+    }
+    int port = server.port();
+    metrics.gauge("sealfs_metrics_http_port", "The port /metrics is served on (-o metrics)",
+        () -> port);
+    LOG.info("metrics at http://{}:{}/metrics", option.host().contains(":")
+        ? "[" + option.host() + "]" : option.host(), port);
+    return () -> {
+      server.close();
+      fs.close();
+    };
+  }
+
   /** Mounts with the native binding ({@link KernelSession}); {@code mnt} passed preflight. */
   private static FuseMount mountNative(SealFs fs, Path mnt, List<String> userOptions,
-      boolean debug, Path pidFile) {
+      boolean debug, Path pidFile, FsMetrics metrics, AutoCloseable onClose) {
     KernelMount spec;
     try {
       List<String> opts = effectiveOptions(fs.devicePath(), userOptions, runningAsRoot());
@@ -433,13 +483,12 @@ public final class FuseMount implements AutoCloseable {
       }
       spec = KernelMount.of(opts, Runtime.getRuntime().availableProcessors());
     } catch (IllegalArgumentException e) {
-      closeQuietly(fs);
       throw new FsException(Errno.EINVAL, "bad mount option: " + e.getMessage());
     }
-    KernelSession session = new KernelSession(fs, mnt, spec, debug);
+    KernelSession session = new KernelSession(fs, mnt, spec, debug, metrics);
     String[] shown = {"binding=native", "threads=" + spec.threads(), spec.type(), spec.source(),
         spec.kernelOptions()};
-    FuseMount m = new FuseMount(session::run, fs, mnt, shown, pidFile);
+    FuseMount m = new FuseMount(session::run, onClose, mnt, shown, pidFile);
     m.start();
     return m;
   }

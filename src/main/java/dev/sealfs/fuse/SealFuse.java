@@ -9,6 +9,8 @@ import dev.sealfs.core.PathFs;
 import dev.sealfs.core.SealFs;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
+import dev.sealfs.metrics.FsMetrics;
+import dev.sealfs.metrics.OpMetrics;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
@@ -82,6 +84,48 @@ public final class SealFuse extends FuseStubFS {
   private final Supplier<Caller> contextCaller = this::caller;
   /** Offers the kernel FUSE_HANDLE_KILLPRIV_V2 in the INIT reply (see {@link KillPrivV2}). */
   private final KillPrivV2 killPrivV2;
+  /** The mount's metrics (the stats xattr), or null. */
+  private FsMetrics metrics;
+  /** Per-op metric handles by {@link Op} ordinal; all null when metrics are not recorded. */
+  private final OpMetrics[] opMetrics = new OpMetrics[Op.values().length];
+
+  /** The operations whose requests are counted and timed (the data path and its neighbours). */
+  enum Op {
+    GETATTR, FGETATTR, TRUNCATE, FTRUNCATE, OPEN, CREATE,
+    READ, WRITE, RELEASE, FSYNC, FALLOCATE, GETXATTR
+  }
+
+  /** Returns System.nanoTime() if {@code op} is recorded, else 0 (no clock read when off). */
+  private long started(Op op) {
+    return opMetrics[op.ordinal()] == null ? 0 : System.nanoTime();
+  }
+
+  /**
+   * Records a request of {@code op} that started at {@code startNs} and answered {@code res}
+   * (bytes for read and write), if {@code op} is recorded; returns {@code res}. Callers pass
+   * {@link #started} as the argument before the handler call, so it runs first.
+   */
+  private int done(Op op, long startNs, int res) {
+    OpMetrics m = opMetrics[op.ordinal()];
+    if (m != null) {
+      m.done(startNs, res < 0);
+      if (res > 0 && op == Op.READ) {
+        metrics.read(res);
+      } else if (res > 0 && op == Op.WRITE) {
+        metrics.written(res);
+      }
+    }
+    return res;
+  }
+
+  /** Records into {@code m} from now on (call before mounting); null keeps metrics off. */
+  public void setMetrics(FsMetrics m) {
+    metrics = m;
+    for (Op op : Op.values()) {
+      String label = op.name().toLowerCase(java.util.Locale.ROOT);
+      opMetrics[op.ordinal()] = m == null ? null : m.op(label);
+    }
+  }
 
   /** Creates the adapter over {@code fs}; loads libfuse.so.2 (throws if it cannot). */
   public SealFuse(SealFs fs) {
@@ -179,6 +223,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
+    return done(Op.GETATTR, started(Op.GETATTR), getattrHandler(path, stat));
+  }
+
+  /** The getattr handler proper (the override above records its metrics). */
+  private int getattrHandler(String path, FileStat stat) {
     try {
       fillStat(stat, fs.getattr(need(path)));
       return 0;
@@ -191,6 +240,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+    return done(Op.FGETATTR, started(Op.FGETATTR), fgetattrHandler(path, stat, fi));
+  }
+
+  /** The fgetattr handler proper (the override above records its metrics). */
+  private int fgetattrHandler(String path, FileStat stat, FuseFileInfo fi) {
     try {
       fillStat(stat, path == null ? fs.fgetattr(fi.fh.get())
           : fs.getattr(NativeStrings.in(path)));
@@ -246,6 +300,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int truncate(String path, long size) {
+    return done(Op.TRUNCATE, started(Op.TRUNCATE), truncateHandler(path, size));
+  }
+
+  /** The truncate handler proper (the override above records its metrics). */
+  private int truncateHandler(String path, long size) {
     try {
       fs.truncate(need(path), size, caller());
       return 0;
@@ -258,6 +317,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int ftruncate(String path, long size, FuseFileInfo fi) {
+    return done(Op.FTRUNCATE, started(Op.FTRUNCATE), ftruncateHandler(path, size, fi));
+  }
+
+  /** The ftruncate handler proper (the override above records its metrics). */
+  private int ftruncateHandler(String path, long size, FuseFileInfo fi) {
     try {
       fs.ftruncate(fi.fh.get(), size, caller());
       return 0;
@@ -393,6 +457,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int open(String path, FuseFileInfo fi) {
+    return done(Op.OPEN, started(Op.OPEN), openHandler(path, fi));
+  }
+
+  /** The open handler proper (the override above records its metrics). */
+  private int openHandler(String path, FuseFileInfo fi) {
     try {
       fi.fh.set(fs.open(need(path), fi.flags.get(), caller()));
       return 0;
@@ -405,6 +474,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int create(String path, long mode, FuseFileInfo fi) {
+    return done(Op.CREATE, started(Op.CREATE), createHandler(path, mode, fi));
+  }
+
+  /** The create handler proper (the override above records its metrics). */
+  private int createHandler(String path, long mode, FuseFileInfo fi) {
     try {
       fi.fh.set(fs.create(need(path), (int) mode, fi.flags.get(), caller()));
       return 0;
@@ -417,6 +491,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    return done(Op.READ, started(Op.READ), readHandler(path, buf, size, offset, fi));
+  }
+
+  /** The read handler proper (the override above records its metrics). */
+  private int readHandler(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     try {
       return fs.read(fi.fh.get(), direct(buf, size), offset);
     } catch (FsException e) {
@@ -428,6 +507,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    return done(Op.WRITE, started(Op.WRITE), writeHandler(path, buf, size, offset, fi));
+  }
+
+  /** The write handler proper (the override above records its metrics). */
+  private int writeHandler(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
     try {
       return fs.write(fi.fh.get(), direct(buf, size), offset, contextCaller);
     } catch (FsException e) {
@@ -452,6 +536,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int release(String path, FuseFileInfo fi) {
+    return done(Op.RELEASE, started(Op.RELEASE), releaseHandler(path, fi));
+  }
+
+  /** The release handler proper (the override above records its metrics). */
+  private int releaseHandler(String path, FuseFileInfo fi) {
     try {
       fs.release(fi.fh.get());
       return 0;
@@ -464,6 +553,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    return done(Op.FSYNC, started(Op.FSYNC), fsyncHandler(path, isdatasync, fi));
+  }
+
+  /** The fsync handler proper (the override above records its metrics). */
+  private int fsyncHandler(String path, int isdatasync, FuseFileInfo fi) {
     try {
       fs.fsync(fi.fh.get(), isdatasync != 0);
       return 0;
@@ -476,6 +570,11 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
+    return done(Op.FALLOCATE, started(Op.FALLOCATE), fallocateHandler(path, mode, off, length, fi));
+  }
+
+  /** The fallocate handler proper (the override above records its metrics). */
+  private int fallocateHandler(String path, int mode, long off, long length, FuseFileInfo fi) {
     try {
       fs.fallocate(fi.fh.get(), mode, off, length, caller());
       return 0;
@@ -547,6 +646,9 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int setxattr(String path, String name, Pointer value, long size, int flags) {
     try {
+      if ("/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        return -Errno.EPERM.code; // the stats xattr is read-only
+      }
       byte[] bytes = new byte[(int) size];
       if (size > 0) {
         value.get(0, bytes, 0, bytes.length);
@@ -562,7 +664,16 @@ public final class SealFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, long size) {
+    return done(Op.GETXATTR, started(Op.GETXATTR), getxattrHandler(path, name, value, size));
+  }
+
+  /** The getxattr handler proper (the override above records its metrics). */
+  private int getxattrHandler(String path, String name, Pointer value, long size) {
     try {
+      if (metrics != null && "/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        byte[] v = metrics.text();
+        return size == 0 ? FsMetrics.sizeHint(v.length) : copyOut(v, value, size);
+      }
       return copyOut(fs.getxattr(need(path), NativeStrings.in(name)), value, size);
     } catch (FsException e) {
       return errno("getxattr", path, e);
@@ -589,6 +700,9 @@ public final class SealFuse extends FuseStubFS {
   @Override
   public int removexattr(String path, String name) {
     try {
+      if ("/".equals(path) && FsMetrics.XATTR.equals(name)) {
+        return -Errno.EPERM.code; // the stats xattr is read-only
+      }
       fs.removexattr(need(path), NativeStrings.in(name));
       return 0;
     } catch (FsException e) {

@@ -1,5 +1,6 @@
 package dev.sealfs.core.commit;
 
+import dev.sealfs.core.CoreStats;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import dev.sealfs.core.alloc.Allocator;
@@ -95,6 +96,8 @@ public final class Durability {
    * ({@link Journal}). Written under {@link #commitLock}.
    */
   private volatile boolean groupUnforced;
+  /** Where commits are reported (metrics); {@link CoreStats#NONE} by default. */
+  private volatile CoreStats stats = CoreStats.NONE;
   /** Groups appended to the journal so far; written under {@link #commitLock}. */
   private volatile long groupsAppended;
   /** Number of groups closed (committed or covered by checkpoints) so far. */
@@ -222,6 +225,11 @@ public final class Durability {
     return alloc.freeBlocks() + checkpointBlocks() - sb.reserveBlocks();
   }
 
+  /** Reports every later journal commit to {@code hook}. */
+  public void reportTo(CoreStats hook) {
+    stats = hook;
+  }
+
   /** Notes that newly allocated blocks got data: the next commit forces before it names them. */
   public void noteAllocated() {
     allocatedSinceForce.set(true);
@@ -325,6 +333,7 @@ public final class Durability {
           device.force();
         }
         journal.append(c.group());
+        stats.committed();
         groupsAppended++;
         groupUnforced = true;
         writtenSinceForce.set(true);

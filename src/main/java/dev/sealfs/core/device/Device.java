@@ -1,5 +1,6 @@
 package dev.sealfs.core.device;
 
+import dev.sealfs.core.CoreStats;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import java.io.IOException;
@@ -20,6 +21,8 @@ import java.util.function.LongConsumer;
  * ordered.
  */
 public final class Device implements AutoCloseable {
+  /** Where {@link #force} reports its latency (metrics); {@link CoreStats#NONE} by default. */
+  private volatile CoreStats stats = CoreStats.NONE;
   /** The device's absolute path. */
   private final Path path;
   /** The open channel. */
@@ -47,6 +50,11 @@ public final class Device implements AutoCloseable {
     } catch (IOException e) {
       throw new FsException(Errno.EIO, abs + ": cannot open: " + e.getMessage(), e);
     }
+  }
+
+  /** Reports the latency of every later {@link #force} to {@code hook}. */
+  public void reportTo(CoreStats hook) {
+    stats = hook;
   }
 
   /** Returns the device's absolute path. */
@@ -137,10 +145,12 @@ public final class Device implements AutoCloseable {
     }
   }
 
-  /** Makes every write so far durable (fdatasync). */
+  /** Makes every write so far durable (fdatasync); reports how long it took to {@link #stats}. */
   public void force() {
     try {
+      long startNs = System.nanoTime();
       channel.force(false);
+      stats.forced(System.nanoTime() - startNs);
     } catch (IOException e) {
       throw new FsException(Errno.EIO, path + ": flush: " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package dev.sealfs.core.seal;
 
+import dev.sealfs.core.CoreStats;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import dev.sealfs.core.commit.Durability;
@@ -126,6 +127,8 @@ public final class LayoutGate {
   private final int bs;
   /** Operations refused with ETXTBSY so far. */
   private final AtomicLong refused = new AtomicLong();
+  /** Where refusals are reported (metrics); {@link CoreStats#NONE} by default. */
+  private volatile CoreStats stats = CoreStats.NONE;
   /** Per-uid sealed bytes (seal_limit). */
   private SealLimits limits = new SealLimits(0);
   /** Blocks freed from under revoked holders. */
@@ -196,6 +199,7 @@ public final class LayoutGate {
       if (change.conflictsWith(h.sealRange, bs)) {
         if (!h.sealBreakable) {
           refused.incrementAndGet();
+          stats.refused(change.op());
           LOG.warn("refused {} of sealed inode {} ({} holders; handle {} holds {}): ETXTBSY",
               change.op(), i.ino, i.holderCount(), h.fh, h.sealRange.label());
           throw FsException.of(Errno.ETXTBSY, change.op() + " of a sealed file");
@@ -225,6 +229,11 @@ public final class LayoutGate {
   public void sizeChanged(Inode i) {
     i.mapGroup = dur.runningGroup();
     meta.markDirty(i);
+  }
+
+  /** Reports every later ETXTBSY refusal, by operation, to {@code hook}. */
+  public void reportTo(CoreStats hook) {
+    stats = hook;
   }
 
   /** Returns how many operations were refused with ETXTBSY. */

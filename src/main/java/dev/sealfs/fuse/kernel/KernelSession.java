@@ -3,6 +3,7 @@ package dev.sealfs.fuse.kernel;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import dev.sealfs.core.SealFs;
+import dev.sealfs.metrics.FsMetrics;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,8 +47,18 @@ public final class KernelSession {
   /** The INIT handshake. */
   private final Init init;
 
+  /** The mount's metrics, or null. */
+  private final FsMetrics metrics;
+
   /** Creates a session serving {@code core} at {@code mountpoint}; not yet mounted. */
   public KernelSession(SealFs core, Path mountpoint, KernelMount spec, boolean debug) {
+    this(core, mountpoint, spec, debug, null);
+  }
+
+  /** As above, with the mount's {@code metrics} (null: none, and no stats xattr). */
+  public KernelSession(SealFs core, Path mountpoint, KernelMount spec, boolean debug,
+      FsMetrics metrics) {
+    this.metrics = metrics;
     this.fs = new CoreNodeFs(core);
     this.mountpoint = Libc.cString(mountpoint.toString().getBytes(jnuCharset()));
     this.spec = spec;
@@ -86,7 +97,7 @@ public final class KernelSession {
     fds.add(fd0);
     List<Thread> threads = new ArrayList<>();
     CacheInvalidator cache = spec.keepCache() ? new CacheInvalidator(fd0) : null;
-    Ops ops = new Ops(fs, init, debug, cache);
+    Ops ops = new Ops(fs, init, debug, cache, metrics);
     try {
       mount(c, fd0);
       if (cache != null) {

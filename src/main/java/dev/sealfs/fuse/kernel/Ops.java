@@ -8,6 +8,8 @@ import dev.sealfs.core.Stat;
 import dev.sealfs.core.StatFs;
 import dev.sealfs.fuse.IoctlCodec;
 import dev.sealfs.fuse.SealIoctl;
+import dev.sealfs.metrics.FsMetrics;
+import dev.sealfs.metrics.OpMetrics;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
@@ -55,13 +57,26 @@ final class Ops {
   /** Break waits: INTERRUPT and POLL (SPEC 10). */
   private final SealWaits waits;
 
+  /** The mount's metrics (the stats xattr), or null. */
+  private final FsMetrics metrics;
+  /** Per-opcode metric handles, made on first use; null when metrics are not recorded. */
+  private final OpMetrics[] opMetrics;
+
   /** Creates the handlers over {@code fs}; {@code cache} may be null. */
   Ops(NodeFs fs, Init init, boolean debug, CacheInvalidator cache) {
+    this(fs, init, debug, cache, null);
+  }
+
+  /** As above, recording into {@code metrics} (null: no metrics, no stats xattr). */
+  Ops(NodeFs fs, Init init, boolean debug, CacheInvalidator cache, FsMetrics metrics) {
     this.fs = fs;
     this.init = init;
     this.debug = debug;
     this.cache = cache;
     this.waits = new SealWaits(fs.core());
+    this.metrics = metrics;
+    this.opMetrics = metrics != null && metrics.recording()
+        ? new OpMetrics[FuseAbi.OPCODE_SLOTS] : null;
   }
 
   /** Returns a one-line summary of the WRITE requests served. */
@@ -75,6 +90,7 @@ final class Ops {
     Reply out = w.reply;
     int op = r.opcode();
     long unique = r.unique();
+    long startNs = opMetrics == null ? 0 : System.nanoTime();
     int res;
     try {
       if (debug) {
@@ -99,6 +115,9 @@ final class Ops {
       LOG.error("sealfs: op {} on node {} failed", op, r.nodeId(), t);
       res = -Errno.EIO.code;
     }
+    if (opMetrics != null) {
+      record(op, r, res, startNs);
+    }
     if (res == NO_REPLY) {
       return;
     }
@@ -107,6 +126,69 @@ final class Ops {
     } else {
       out.send(unique, res);
     }
+  }
+
+  /** Records a served request in the metrics (only called when they are recorded). */
+  private void record(int op, Request r, int res, long startNs) {
+    if (op < 0 || op >= opMetrics.length) {
+      return;
+    }
+    OpMetrics m = opMetrics[op];
+    if (m == null) {
+      m = metrics.op(opName(op)); // same handle if two workers race here
+      opMetrics[op] = m;
+    }
+    m.done(startNs, res < 0 && res != NO_REPLY);
+    if (op == FuseAbi.READ && res > 0) {
+      metrics.read(res);
+    } else if (op == FuseAbi.WRITE && res >= 0) {
+      metrics.written(r.u32(FuseAbi.WRITE_IN_SIZE_BYTES));
+    }
+  }
+
+  /** Returns the metric label of {@code op}: its name in lower case as in linux/fuse.h. */
+  static String opName(int op) {
+    return switch (op) {
+      case FuseAbi.INIT -> "init";
+      case FuseAbi.LOOKUP -> "lookup";
+      case FuseAbi.FORGET -> "forget";
+      case FuseAbi.BATCH_FORGET -> "batch_forget";
+      case FuseAbi.GETATTR -> "getattr";
+      case FuseAbi.SETATTR -> "setattr";
+      case FuseAbi.READLINK -> "readlink";
+      case FuseAbi.SYMLINK -> "symlink";
+      case FuseAbi.MKNOD -> "mknod";
+      case FuseAbi.MKDIR -> "mkdir";
+      case FuseAbi.UNLINK -> "unlink";
+      case FuseAbi.RMDIR -> "rmdir";
+      case FuseAbi.RENAME -> "rename";
+      case FuseAbi.RENAME2 -> "rename2";
+      case FuseAbi.LINK -> "link";
+      case FuseAbi.OPEN -> "open";
+      case FuseAbi.CREATE -> "create";
+      case FuseAbi.READ -> "read";
+      case FuseAbi.WRITE -> "write";
+      case FuseAbi.RELEASE -> "release";
+      case FuseAbi.FSYNC -> "fsync";
+      case FuseAbi.FLUSH -> "flush";
+      case FuseAbi.FALLOCATE -> "fallocate";
+      case FuseAbi.LSEEK -> "lseek";
+      case FuseAbi.COPY_FILE_RANGE -> "copy_file_range";
+      case FuseAbi.STATFS -> "statfs";
+      case FuseAbi.OPENDIR -> "opendir";
+      case FuseAbi.READDIR -> "readdir";
+      case FuseAbi.RELEASEDIR -> "releasedir";
+      case FuseAbi.FSYNCDIR -> "fsyncdir";
+      case FuseAbi.SETXATTR -> "setxattr";
+      case FuseAbi.GETXATTR -> "getxattr";
+      case FuseAbi.LISTXATTR -> "listxattr";
+      case FuseAbi.REMOVEXATTR -> "removexattr";
+      case FuseAbi.IOCTL -> "ioctl";
+      case FuseAbi.ACCESS -> "access";
+      case FuseAbi.INTERRUPT -> "interrupt";
+      case FuseAbi.DESTROY -> "destroy";
+      default -> "op" + op;
+    };
   }
 
   /** The opcode switch. */
@@ -500,6 +582,9 @@ final class Ops {
     r.need(FuseAbi.SETXATTR_IN_SIZE);
     int size = r.u32(FuseAbi.SETXATTR_IN_SIZE_BYTES);
     String name = r.name(FuseAbi.SETXATTR_IN_SIZE);
+    if (r.nodeId() == NodeFs.ROOT && FsMetrics.XATTR.equals(name)) {
+      return -Errno.EPERM.code; // the stats xattr is read-only
+    }
     byte[] value = r.bytes(r.afterName(FuseAbi.SETXATTR_IN_SIZE), size);
     fs.setxattr(r.nodeId(), name, value, r.u32(FuseAbi.SETXATTR_IN_FLAGS));
     return 0;
@@ -507,8 +592,14 @@ final class Ops {
 
   private int getxattr(Request r, Reply out) {
     r.need(FuseAbi.GETXATTR_IN_SIZE);
-    byte[] v = fs.getxattr(r.nodeId(), r.name(FuseAbi.GETXATTR_IN_SIZE));
-    return sized(out, r.u32(FuseAbi.GETXATTR_IN_SIZE_BYTES), v);
+    String name = r.name(FuseAbi.GETXATTR_IN_SIZE);
+    int size = r.u32(FuseAbi.GETXATTR_IN_SIZE_BYTES);
+    if (metrics != null && r.nodeId() == NodeFs.ROOT && name.equals(FsMetrics.XATTR)) {
+      byte[] v = metrics.text();
+      return sized(out, size, v, size == 0 ? FsMetrics.sizeHint(v.length) : v.length);
+    }
+    byte[] v = fs.getxattr(r.nodeId(), name);
+    return sized(out, size, v, v.length);
   }
 
   private int listxattr(Request r, Reply out) {
@@ -523,8 +614,13 @@ final class Ops {
 
   /** The getxattr/listxattr size protocol: size 0 asks for the length, too small is ERANGE. */
   private static int sized(Reply out, int size, byte[] v) {
+    return sized(out, size, v, v.length);
+  }
+
+  /** As above, answering a size query with {@code queryLength} (room for a growing value). */
+  private static int sized(Reply out, int size, byte[] v, int queryLength) {
     if (size == 0) {
-      out.u32(FuseAbi.GETXATTR_OUT_SIZE_BYTES, v.length);
+      out.u32(FuseAbi.GETXATTR_OUT_SIZE_BYTES, queryLength);
       out.u32(FuseAbi.GETXATTR_OUT_SIZE_BYTES + 4, 0);
       return FuseAbi.GETXATTR_OUT_SIZE;
     }
@@ -536,6 +632,9 @@ final class Ops {
   }
 
   private int removexattr(Request r) {
+    if (r.nodeId() == NodeFs.ROOT && FsMetrics.XATTR.equals(r.name(0))) {
+      return -Errno.EPERM.code; // the stats xattr is read-only
+    }
     fs.removexattr(r.nodeId(), r.name(0));
     return 0;
   }
