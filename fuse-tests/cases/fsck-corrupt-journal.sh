@@ -67,7 +67,7 @@ for ((i = 1; i <= 4; i++)); do
   "$PYTHON" "$CORRUPT" flip "$SEALFS_IMG" $((off + 20 + at)) "$n"
   "$PYTHON" "$CORRUPT" crcfix-record "$SEALFS_IMG" "$off"
   damage_expect_fsck "$name" "0 4 8"
-  out=$(timeout 30 "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" 2>&1) \
+  out=$(timeout 90 "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" 2>&1) \
     || true
   if is_mounted "$SEALFS_MNT"; then
     echo "  mounted"

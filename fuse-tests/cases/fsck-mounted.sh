@@ -1,5 +1,5 @@
 #!/bin/bash
-# TIMEOUT: 180
+# TIMEOUT: 400
 # fsck refuses a device that is mounted (or in use by another sealfs): exit 8 (operational
 # error, fsck(8)), one line on stderr, nothing on stdout, for -n and for repair, whatever path
 # names the image (absolute, relative, a symlink, a hard link). The mount is unharmed after.
@@ -20,7 +20,7 @@ for path in "$SEALFS_IMG" sealfs.img "$CASE_DIR/symlink.img" "$CASE_DIR/hardlink
     args=()
     [[ $mode == -n ]] && args=(-n)
     rc=0
-    (cd "$CASE_DIR" && timeout 30 "$SEALFS" fsck "${args[@]}" "$path") \
+    (cd "$CASE_DIR" && timeout 90 "$SEALFS" fsck "${args[@]}" "$path") \
       > "$CASE_DIR/out" 2> "$CASE_DIR/err" || rc=$?
     echo "fsck $mode $path: exit $rc: $(cat "$CASE_DIR/err")"
     assert_eq 8 "$rc" "exit code of fsck $mode $path on a mounted device"

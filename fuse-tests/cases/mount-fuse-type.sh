@@ -1,5 +1,5 @@
 #!/bin/bash
-# TIMEOUT: 120
+# TIMEOUT: 300
 # `mount -t fuse.sealfs IMG MNT` (mount.fuse3 runs `sealfs IMG MNT -o OPTS`) and an fstab line
 # (mount -T FILE MNT) work with sealfs installed as /usr/local/bin/sealfs; the daemon exits after
 # fusermount3 -u. mount(8) runs its helpers without the caller's PATH (sh then searches
@@ -37,9 +37,9 @@ check_mounted() {
   wait_for 30 eval '[[ -z $(img_daemons) ]]' || fail "daemon still running after unmount: $(img_daemons)"
 }
 step "mount -t fuse.sealfs"
-timeout 30 mount -t fuse.sealfs "$SEALFS_IMG" "$SEALFS_MNT" || fail "mount -t fuse.sealfs exited $?"
+timeout 90 mount -t fuse.sealfs "$SEALFS_IMG" "$SEALFS_MNT" || fail "mount -t fuse.sealfs exited $?"
 check_mounted "mount -t"
 step "fstab line"
 echo "$SEALFS_IMG $SEALFS_MNT fuse.sealfs defaults,_netdev 0 0" > "$CASE_DIR/fstab"
-timeout 30 mount -T "$CASE_DIR/fstab" "$SEALFS_MNT" || fail "mount via fstab line exited $?"
+timeout 90 mount -T "$CASE_DIR/fstab" "$SEALFS_MNT" || fail "mount via fstab line exited $?"
 check_mounted "fstab"

@@ -199,7 +199,7 @@ mount_type() {
 
 # Prints the pid of the running daemon from the pidfile, or nothing.
 daemon_pid() {
-  [[ -f $SEALFS_PIDFILE ]] && tr -dc '0-9' < "$SEALFS_PIDFILE"
+  [[ -f $SEALFS_PIDFILE ]] && tr -dc '0-9' < "$SEALFS_PIDFILE" 2>/dev/null  # removed as it exits
   return 0
 }
 

@@ -17,14 +17,14 @@ has_trace() {
   grep -qE 'Exception|Error:|^[[:space:]]at |'$'\t''at ' <<< "$1"
 }
 
-# damage_expect_fsck NAME ALLOWED_CODES: `sealfs fsck -n` must end within 30 s with one of the
+# damage_expect_fsck NAME ALLOWED_CODES: `sealfs fsck -n` must end within 90 s with one of the
 # exit codes (e.g. "4 8"), print no stack trace, and leave the image unchanged.
 damage_expect_fsck() {
   local name=$1 allowed=$2 out rc=0 before
   before=$(sha256sum < "$SEALFS_IMG")
-  out=$(timeout 30 "$SEALFS" fsck -n "$SEALFS_IMG" 2>&1) || rc=$?
+  out=$(timeout 90 "$SEALFS" fsck -n "$SEALFS_IMG" 2>&1) || rc=$?
   printf '  fsck -n: exit %d: %s\n' "$rc" "$(tail -n 1 <<< "$out")"
-  ((rc == 124)) && damage_fail "$name: fsck -n still running after 30 s"
+  ((rc == 124)) && damage_fail "$name: fsck -n still running after 90 s"
   [[ " $allowed " == *" $rc "* ]] || damage_fail "$name: fsck -n exited $rc, want one of $allowed"
   has_trace "$out" && damage_fail "$name: fsck -n printed a stack trace: $out"
   [[ $(sha256sum < "$SEALFS_IMG") == "$before" ]] || damage_fail "$name: fsck -n wrote to the image"
@@ -37,7 +37,7 @@ damage_expect_refused() {
   before=$(sha256sum < "$SEALFS_IMG")
   rm -f "$SEALFS_PIDFILE"
   t0=${EPOCHREALTIME/./}
-  out=$(timeout 30 "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" 2>&1) \
+  out=$(timeout 90 "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" 2>&1) \
     || rc=$?
   ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
   printf '  mount: exit %d after %d ms: %s\n' "$rc" "$ms" "$out"
@@ -47,7 +47,7 @@ damage_expect_refused() {
     return
   fi
   ((rc != 0)) || damage_fail "$name: mount exited 0 but nothing is mounted"
-  ((rc == 124)) && damage_fail "$name: mount still running after 30 s"
+  ((rc == 124)) && damage_fail "$name: mount still running after 90 s"
   ((ms <= 10000)) || damage_fail "$name: mount took $ms ms to refuse (limit 10 s)"
   [[ $(wc -l <<< "$out") == 1 ]] || damage_fail "$name: mount printed $(wc -l <<< "$out") lines"
   [[ $out == "sealfs: "* ]] || damage_fail "$name: mount's message does not start with 'sealfs: '"
