@@ -44,7 +44,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   crash_sleep_ms "$kill_ms"
   pid_alive "$fpid" || fail "round $r: fio ended before the kill"
   fio_bytes=$(du -cB1 "$SEALFS_MNT"/fio/* 2> /dev/null | tail -n 1 | cut -f1)
-  crash_kill_daemon
+  crash_kill_daemon "$fpid"
   wait_for 30 eval "! pid_alive $fpid" || fail "round $r: fio hangs after the kill"
   wait "$fpid" || true  # fio fails: its files are gone with the mount
   t0=$(ms_now)

@@ -34,7 +34,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   kill_ms=$((200 + RANDOM % 2300))
   crash_sleep_ms "$kill_ms"
   pid_alive "$wpid" || fail "round $r: workload ended before the kill: $(cat "$CASE_DIR/load.$r.err")"
-  crash_kill_daemon
+  crash_kill_daemon "$wpid"
   wait_for 20 eval "! pid_alive $wpid" || fail "round $r: workload hangs after the kill"
   wrc=0
   wait "$wpid" || wrc=$?

@@ -94,9 +94,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
   pid=$(daemon_pid)
   pid_alive "$pid" && kill -9 "$pid"
   wait_for 10 eval "! pid_alive $pid" || fail "round $r: daemon $pid alive 10 s after kill -9"
+  # unmount only once the writers have stopped on the dead mount (ENOTCONN/ECONNABORTED), so
+  # that none of them meets the empty directory under it
+  wait_for 20 eval "! pid_alive $wpid" || fail "round $r: workload hangs after the cut"
+  wait_for 20 eval "! pid_alive $spid" || fail "round $r: the streaming writer hangs after the cut"
   fusermount3 -u "$SEALFS_MNT" 2> /dev/null || fusermount3 -uz "$SEALFS_MNT" \
     || fail "round $r: cannot unmount the dead mount"
-  wait_for 20 eval "! pid_alive $wpid" || fail "round $r: workload hangs after the cut"
   wrc=0
   wait "$wpid" || wrc=$?
   # 2 = stopped by EIO/ENOTCONN/ECONNABORTED (the power is gone); 3 = any other error.

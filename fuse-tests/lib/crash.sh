@@ -5,7 +5,8 @@
 #   . "$FUSE_TESTS/lib/crash.sh"
 #
 #   crash_bg CMD...          run CMD in the background; killed (by pid) when the case exits
-#   crash_kill_daemon        kill -9 the daemon, then unmount its dead mount
+#   crash_kill_daemon [PID...]  kill -9 the daemon, wait until the PIDs (the load) have ended,
+#                            then unmount its dead mount
 #   crash_fsck               sealfs fsck -n must exit 0; sets CRASH_FSCK_RC
 #   crash_recover LOG WHAT   after a crash: fsck -n clean, mount, crashload.py check LOG and tags
 #   crash_sleep_ms MS        sleep MS milliseconds
@@ -43,6 +44,12 @@ crash_kill_daemon() {
   pid_alive "$pid" || fail "daemon $pid died before the kill"
   kill -9 "$pid"
   wait_for 10 eval "! pid_alive $pid" || fail "daemon $pid alive 10 s after kill -9"
+  # The load must see the dead mount (ENOTCONN/ECONNABORTED), not the empty directory under it:
+  # unmount only once it has stopped.
+  local load
+  for load in "$@"; do
+    wait_for 20 eval "! pid_alive $load" || fail "load $load still running 20 s after the kill"
+  done
   if is_mounted "$SEALFS_MNT"; then
     fusermount3 -u "$SEALFS_MNT" 2> /dev/null || fusermount3 -uz "$SEALFS_MNT" \
       || fail "cannot unmount the dead mount $SEALFS_MNT"
