@@ -13,9 +13,8 @@ seal_mkfile "$A" 49152
 seal_mkfile "$B" 49152
 chown 65534:65534 "$A" "$B"
 exec 7<>"$A" 8<>"$B" 9<>"$B"
-pydir=$(mktemp -d /tmp/sealfs-limit.XXXXXX) || fail "mktemp"
-cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && chmod 755 "$pydir" \
-  && chmod 644 "$pydir/sealfs_ioctl.py" || fail "cannot stage the python module"
+stage_python sealfs-limit
+pydir=$PYDIR
 out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
   env PYTHONPATH="$pydir" python3 - 2>&1 <<'PY'
 import errno, sealfs_ioctl as s

@@ -15,10 +15,8 @@ chmod 0666 "$F"
 # The handle is opened by root and inherited, so the test does not depend on nobody being
 # able to traverse $CASE_DIR; the FUSE request still carries nobody's uid.
 exec 7<>"$F"
-pydir=$(mktemp -d /tmp/sealfs-nonowner.XXXXXX) || fail "mktemp"
-on_exit "rm -rf '$pydir'"
-cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$pydir/" && cp -r "$FUSE_TESTS/../python/sealfs" "$pydir/" \
-  && chmod -R a+rX "$pydir" || fail "cannot stage the python modules"
+stage_python sealfs-nonowner
+pydir=$PYDIR
 out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
   env PYTHONPATH="$pydir" python3 - 2>&1 <<'PY'
 import errno, os, sealfs_ioctl as s

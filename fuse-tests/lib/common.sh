@@ -203,6 +203,17 @@ daemon_pid() {
   return 0
 }
 
+# stage_python NAME: sets PYDIR to a new directory /tmp/NAME.XXXXXX (removed when the case
+# exits) holding the seal ABI modules, fuse-tests/lib/sealfs_ioctl.py and python/sealfs, readable
+# by every user: the PYTHONPATH of a python that runs as another user (who may not reach
+# $CASE_DIR).
+stage_python() {
+  PYDIR=$(mktemp -d "/tmp/$1.XXXXXX") || fail "mktemp"
+  on_exit "rm -rf '$PYDIR'"
+  cp "$FUSE_TESTS/lib/sealfs_ioctl.py" "$PYDIR/" && cp -r "$FUSE_TESTS/../python/sealfs" "$PYDIR/" \
+    && chmod -R a+rX "$PYDIR" || fail "cannot stage the python modules in $PYDIR"
+}
+
 # True if PID is alive (and not a zombie).
 pid_alive() {
   local pid=$1 state

@@ -71,7 +71,7 @@ def seal_range(fd, offset, length, flags=0):
 def break_seals(fd, flags=0):
     """SEALFS_IOC_BREAK (SPEC 12): 0 waits until the breakable seals are gone, BREAK_FORCE
     revokes every seal (root only)."""
-    _s.break_seals(fd, force=bool(flags & BREAK_FORCE))
+    _s.break_seals(fd, flags=flags)
 
 
 poll_pri = _s.poll_pri

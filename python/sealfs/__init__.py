@@ -263,10 +263,12 @@ def layout(fd: int) -> Layout:
                   sealed=first.sealed, extents=tuple(extents), pages=pages)
 
 
-def break_seals(fd: int, force: bool = False) -> None:
+def break_seals(fd: int, force: bool = False, flags: Optional[int] = None) -> None:
     """SEALFS_IOC_BREAK (SPEC 12): waits until the file's breakable seals are gone (EINTR if
-    interrupted); with force (root only), revokes every seal at once."""
-    fcntl.ioctl(fd, IOC_BREAK, struct.pack("<Q", BREAK_FORCE if force else 0))
+    interrupted); with force (root only), revokes every seal at once. flags, when given, is
+    passed as it is (to test EOPNOTSUPP for unknown bits)."""
+    raw = flags if flags is not None else (BREAK_FORCE if force else 0)
+    fcntl.ioctl(fd, IOC_BREAK, struct.pack("<Q", raw))
 
 
 def poll_pri(fd: int, timeout_s: float) -> bool:
