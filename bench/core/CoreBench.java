@@ -29,8 +29,11 @@ public final class CoreBench {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     long fileBytes = (args.length > 2 ? Long.parseLong(args[2]) : 64) << 20;
     int[] threadCounts = {1, 2, 4};
-    Path img = dir.resolve("core-bench.img");
-    Files.deleteIfExists(img);
+    String devicePath = System.getenv("BENCH_DEVICE");
+    Path img = devicePath != null ? Path.of(devicePath) : dir.resolve("core-bench.img");
+    if (devicePath == null) {
+      Files.deleteIfExists(img);
+    }
     Mkfs.run(img, 4 * fileBytes * 2 + (256L << 20), 4096, true, false);
     try (SealFs fs = SealFs.open(img, false)) {
       long[] fh = new long[4];
@@ -57,7 +60,9 @@ public final class CoreBench {
         fs.release(h);
       }
     }
-    Files.deleteIfExists(img);
+    if (devicePath == null) {
+      Files.deleteIfExists(img);
+    }
   }
 
   /** Runs {@code n} threads, thread k on file k, for {@code seconds}; returns total ops/s. */

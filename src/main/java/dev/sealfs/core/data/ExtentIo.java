@@ -123,7 +123,7 @@ public final class ExtentIo {
       long to = Math.min(end, e.fileEnd() * bs);
       int n = (int) (to - pos);
       ByteBuffer part = src.slice(src.position(), n);
-      device.write(part, e.devBlockAt(fb) * (long) bs + pos % bs);
+      device.writeData(part, e.devBlockAt(fb) * (long) bs + pos % bs);
       src.position(src.position() + n);
       pos = to;
     }
