@@ -24,7 +24,7 @@ rc=0
 cat "$CASE_DIR/run.out"
 assert_eq 0 "$rc" "sealfs demo exit status"
 for line in \
-  '[ok] a fresh open through the mount reads the device write' \
+  '[ok] an O_DIRECT read through the mount reads the device write' \
   'truncate: failed to truncate '"'"'data'"'"' at 0 bytes: Text file busy' \
   'fallocate: fallocate failed: Text file busy' \
   "[ok] the stale direct write landed in 'other'" \

@@ -224,13 +224,16 @@ public final class DemoCommand implements Callable<Integer> {
     long phys = map.get(0).physical();
     say("A direct client (think: an RDMA NIC, or a DAX mapping) does not call write(2) on the"
         + " file; it writes the device at the physical offset the layout gave. We write the"
-        + " image at byte " + phys + " and then open the file again through the mount (the mount"
-        + " drops its page cache at every open, so it reads what is on the device).");
+        + " image at byte " + phys + " and read the file through the mount with O_DIRECT, which"
+        + " asks sealfs itself: the mount keeps the file's pages cached across opens, and only a"
+        + " seal's end tells it that the device changed underneath (SPEC 5 is about sealed"
+        + " files; this one is not sealed yet).");
     String msg = "WRITTEN STRAIGHT TO THE DEVICE";
     show(List.of("sh", "-c", "printf '" + msg + "\\n' | dd of=$IMG bs=1 seek=" + phys
         + " conv=notrunc status=none"));
-    DemoSession.Result r = show(List.of("head", "-n", "1", "data"));
-    check(r.output().equals(msg), "a fresh open through the mount reads the device write");
+    DemoSession.Result r = show(List.of("sh", "-c",
+        "dd if=data iflag=direct bs=" + BLOCK_BYTES + " count=1 status=none | head -n 1"));
+    check(r.output().equals(msg), "an O_DIRECT read through the mount reads the device write");
   }
 
   /** Step 4: seal with the client library. */
@@ -325,8 +328,9 @@ public final class DemoCommand implements Callable<Integer> {
     show(List.of("sh", "-c", "printf '" + msg + "' | dd of=$IMG bs=1 seek=" + phys
         + " conv=notrunc status=none"));
     long at = firstLogicalAt(page.extents(), phys);
-    DemoSession.Result r2 = show(List.of("sh", "-c", (at == 0 ? "" : "tail -c +" + (at + 1)
-        + " other | ") + "head -c " + msg.length() + (at == 0 ? " other" : "")));
+    DemoSession.Result r2 = show(List.of("sh", "-c", "dd if=other iflag=direct bs="
+        + FILE_BYTES + " count=1 status=none | " + (at == 0 ? "" : "tail -c +" + (at + 1)
+        + " | ") + "head -c " + msg.length()));
     check(r2.output().equals(msg), "the stale direct write landed in 'other'");
     say("With the seal held, the truncate above was refused (step 5), and even unlinking the"
         + " file cannot free the blocks, as the next step shows.");

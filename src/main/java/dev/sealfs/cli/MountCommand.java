@@ -42,8 +42,9 @@ import picocli.CommandLine.Spec;
         "FUSE binding: -o binding=native (the default for root; $SEALFS_BINDING sets another"
             + " default) speaks /dev/fuse itself (root only): protocol 7.38, 1 MiB requests,"
             + " -o threads=N workers (default: cores), copy_file_range into a sealed file is"
-            + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map; -o keep_cache keeps the page"
-            + " cache across opens of unsealed files (docs/design.md). -o binding=jnr-fuse (the"
+            + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map, the page cache is kept across"
+            + " opens of unsealed files and dropped when a seal ends (-o nokeep_cache: dropped at"
+            + " every open; docs/design.md). -o binding=jnr-fuse (the"
             + " default for other users, through fusermount3) is libfuse 2.9 through jnr-fuse:"
             + " protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
             + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data).",

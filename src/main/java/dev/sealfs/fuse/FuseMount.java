@@ -164,6 +164,7 @@ public final class FuseMount implements AutoCloseable {
     for (String o : userOptions) {
       if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2) && !o.startsWith(BINDING)
           && !o.startsWith(THREADS) && !o.equals(KernelMount.KEEP_CACHE)
+          && !o.equals(KernelMount.NO_KEEP_CACHE)
           && !MetricsOption.matches(o)) {
         opts.add(o);
       }
@@ -477,7 +478,7 @@ public final class FuseMount implements AutoCloseable {
       List<String> opts = effectiveOptions(fs.devicePath(), userOptions, runningAsRoot());
       for (String o : userOptions) {
         if (o.startsWith(THREADS) || o.equals(NO_KILLPRIV_V2)
-            || o.equals(KernelMount.KEEP_CACHE)) {
+            || o.equals(KernelMount.KEEP_CACHE) || o.equals(KernelMount.NO_KEEP_CACHE)) {
           opts.add(o);
         }
       }

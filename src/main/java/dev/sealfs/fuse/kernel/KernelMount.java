@@ -17,13 +17,16 @@ import java.util.Set;
  * @param kernelOptions options for the kernel, comma-separated (may be empty)
  * @param threads worker threads (-o threads=N; default the number of cores)
  * @param killPrivV2 whether to offer HANDLE_KILLPRIV_V2 (-o nokillpriv_v2 turns it off)
- * @param keepCache keep the page cache across opens of unsealed files (-o keep_cache)
+ * @param keepCache keep the page cache across opens of unsealed files (the default;
+ *     -o nokeep_cache drops it at every open)
  */
 public record KernelMount(String source, String type, long flags, String kernelOptions,
     int threads, boolean killPrivV2, boolean keepCache) {
 
   /** Our option: keep the page cache across opens of unsealed files (see CacheInvalidator). */
   public static final String KEEP_CACHE = "keep_cache";
+  /** Our option: drop a file's page cache at every open, as the jnr-fuse binding does. */
+  public static final String NO_KEEP_CACHE = "nokeep_cache";
 
   /** libfuse options with no meaning for the kernel (the native binding has fixed values). */
   static final Set<String> LIBFUSE_ONLY = Set.of("big_writes", "use_ino", "readdir_ino",
@@ -46,7 +49,7 @@ public record KernelMount(String source, String type, long flags, String kernelO
     List<String> kernel = new ArrayList<>();
     int threads = defaultThreads;
     boolean killPrivV2 = true;
-    boolean keepCache = false;
+    boolean keepCache = true;
     for (String o : options) {
       if (o.startsWith("fsname=")) {
         source = unescape(o.substring("fsname=".length()));
@@ -61,6 +64,8 @@ public record KernelMount(String source, String type, long flags, String kernelO
         killPrivV2 = false;
       } else if (o.equals(KEEP_CACHE)) {
         keepCache = true;
+      } else if (o.equals(NO_KEEP_CACHE)) {
+        keepCache = false;
       } else if (o.equals("ro")) {
         flags |= Libc.MS_RDONLY;
       } else if (o.equals("rw") || o.equals("noallow_other") || o.startsWith("binding=")

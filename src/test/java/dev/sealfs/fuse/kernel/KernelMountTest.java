@@ -34,8 +34,9 @@ final class KernelMountTest {
     assertEquals(Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_RDONLY | Libc.MS_NOATIME, m.flags());
     assertEquals(7, m.threads());
     assertFalse(m.killPrivV2());
-    assertFalse(m.keepCache());
-    assertTrue(KernelMount.of(List.of("keep_cache"), 1).keepCache());
+    assertTrue(m.keepCache(), "the page cache is kept across opens by default");
+    assertFalse(KernelMount.of(List.of("nokeep_cache"), 1).keepCache());
+    assertTrue(KernelMount.of(List.of("nokeep_cache", "keep_cache"), 1).keepCache());
     assertEquals("max_read=65536,whatever", m.kernelOptions());
     assertThrows(IllegalArgumentException.class, () -> KernelMount.of(List.of("threads=0"), 2));
   }
