@@ -273,6 +273,16 @@ public final class SealFs implements AutoCloseable {
     return ops.onInode(ino, false, attrs::stat);
   }
 
+  /**
+   * Returns true if a read of the file open as {@code fh} would now update its atime (relatime
+   * rules; never on a read-only mount): a binding that keeps the page cache across opens drops
+   * it for such an open, so that the read reaches the core.
+   */
+  public boolean atimeDue(long fh) {
+    return !dur.readOnly()
+        && ops.onHandle(fh, false, of -> Metadata.atimeDue(of.inode, Limits.nowNs()));
+  }
+
   /** Returns the attributes of the inode open as {@code fh}. */
   public Stat fgetattr(long fh) {
     return ops.onHandle(fh, false, of -> attrs.stat(of.inode));

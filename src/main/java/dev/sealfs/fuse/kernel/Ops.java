@@ -373,8 +373,10 @@ final class Ops {
 
   /**
    * Records handle {@code fh} of {@code ino} and returns its open_flags: FOPEN_KEEP_CACHE unless
-   * the file is sealed (a direct client may have written its blocks) or its invalidation is
-   * still queued (see {@link CacheInvalidator}).
+   * the file is sealed (a direct client may have written its blocks), its invalidation is still
+   * queued (see {@link CacheInvalidator}), or a read would update its atime: FUSE leaves atime
+   * to the filesystem, and a read served from the page cache never reaches it, so such an open
+   * drops the cache and its first read comes here (relatime: once after each change, or a day).
    */
   private int opened(long ino, long fh) {
     if (cache == null) {
@@ -382,7 +384,7 @@ final class Ops {
     }
     handleInodes.put(fh, ino);
     return cache.mayKeepCache(ino) && !fs.core().sealStatus(fh).sealed()
-        ? FuseAbi.FOPEN_KEEP_CACHE : 0;
+        && !fs.core().atimeDue(fh) ? FuseAbi.FOPEN_KEEP_CACHE : 0;
   }
 
   /** Queues the cache invalidation of the file behind {@code fh} if it is no longer sealed. */
