@@ -47,7 +47,8 @@ cutfs_cut() {
     "$CUTFS_MNT/.powercut" "$cmd" || fail "cutfs_cut: the layer did not take the cut"
 }
 
-# Unmounts the layer (retrying while busy, 10 s) and waits until cutfs has exited.
+# Unmounts the layer (retrying while busy, 10 s) and waits until cutfs has exited (60 s: on a
+# loaded machine it may still be finishing its last request).
 cutfs_stop() {
   local i
   for ((i = 0; i < 100; i++)); do
@@ -57,7 +58,7 @@ cutfs_stop() {
   done
   is_mounted "$CUTFS_MNT" && fail "cutfs_stop: cannot unmount $CUTFS_MNT"
   if [[ -n $CUTFS_PID ]]; then
-    wait_for 10 eval "! pid_alive $CUTFS_PID" || fail "cutfs_stop: cutfs still alive"
+    wait_for 60 eval "! pid_alive $CUTFS_PID" || fail "cutfs_stop: cutfs still alive 60 s after its unmount"
   fi
   CUTFS_PID=
 }
