@@ -26,6 +26,11 @@ final class DirectBreakWatch implements Runnable {
   private volatile long toldNanos;
   /** "pollpri" or "status": how the break was seen. */
   private volatile String toldVia = "";
+  /**
+   * True if the handle reported POLLPRI when the break was seen (a break that begins between a
+   * poll's timeout and the STATUS read after it is seen by STATUS; a poll then reports it too).
+   */
+  private volatile boolean pollPriSeen;
   /** The revocation deadline STATUS gave (CLOCK_REALTIME ms), 0 if none. */
   private volatile long deadlineMs;
   /** True if the seal was already revoked when it was seen. */
@@ -53,6 +58,11 @@ final class DirectBreakWatch implements Runnable {
       if (pri || st.breaking() || st.revoked() || !st.seal().heldByMe()) {
         toldNanos = System.nanoTime();
         toldVia = pri ? "pollpri" : "status";
+        try {
+          pollPriSeen = pri || handle.pollPri(0);
+        } catch (SealClientException e) {
+          pollPriSeen = false;
+        }
         deadlineMs = st.breakDeadlineMs();
         revokedWhenTold = st.revoked();
         told = true;
@@ -79,6 +89,11 @@ final class DirectBreakWatch implements Runnable {
   /** How the break was seen: "pollpri" or "status". */
   String toldVia() {
     return toldVia;
+  }
+
+  /** True if the handle reported POLLPRI when the break was seen. */
+  boolean pollPriSeen() {
+    return pollPriSeen;
   }
 
   /** The revocation deadline (CLOCK_REALTIME ms) STATUS showed when told, 0 if none. */

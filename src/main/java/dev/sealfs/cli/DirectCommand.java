@@ -272,8 +272,8 @@ public final class DirectCommand implements Callable<Integer> {
     long releasedNs = System.nanoTime();
     long leftMs = watch.deadlineMs() == 0 ? 0 : watch.deadlineMs() - System.currentTimeMillis();
     report(out, counts, elapsedNs, block);
-    out.printf("direct: break told_via=%s after_io_seconds=%.3f io_stopped_ms=%.1f "
-        + "released_ms=%.1f deadline_left_ms=%d%n", watch.toldVia(),
+    out.printf("direct: break told_via=%s pollpri=%d after_io_seconds=%.3f io_stopped_ms=%.1f "
+        + "released_ms=%.1f deadline_left_ms=%d%n", watch.toldVia(), watch.pollPriSeen() ? 1 : 0,
         (watch.toldNanos() - startNs) / 1e9, (stoppedNs - watch.toldNanos()) / 1e6,
         (releasedNs - watch.toldNanos()) / 1e6, Math.max(0, leftMs));
     if (watch.revokedWhenTold()) {

@@ -481,7 +481,8 @@ class BreakRaceTest {
       }
     }
     assertTrue(fs.core().quarantinedBlocks() >= freed.size(),
-        "freed sealed blocks " + freed.size() + " but quarantined " + fs.core().quarantinedBlocks());
+        "freed sealed blocks " + freed.size() + " but quarantined "
+            + fs.core().quarantinedBlocks());
     long chunk = 16L * BS;
     long wrote = 0;
     long want = fill ? Long.MAX_VALUE : (freed.size() + 8L) * BS;
