@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Show block-map sealing on a temporary filesystem: layouts, direct device",
-        "writes, ETXTBSY refusals, freed blocks going to another file, seal modes, holders.",
+        "writes, ETXTBSY refusals, freed blocks going to another file, seal modes, holders,",
+        "range seals, a lease break and a revoked holder's write landing in quarantine.",
         "Exits 0 if every step behaved as expected (so it is also a smoke test). The temporary",
         "image is always unmounted and deleted at the end, also on Ctrl-C, unless --keep."})
 public final class DemoCommand implements Callable<Integer> {
@@ -50,7 +51,9 @@ public final class DemoCommand implements Callable<Integer> {
   /** Text width the explanations are wrapped to. */
   private static final int WIDTH = 78;
   /** How long to wait for a release (it reaches the daemon asynchronously). */
-  private static final long RELEASE_WAIT_MS = 10_000;
+  static final long RELEASE_WAIT_MS = 10_000;
+  /** How long to wait for a child JVM to start and seal (slow on a loaded machine). */
+  static final long CHILD_START_MS = 60_000;
   /** EPERM, what a strict seal of a holey file answers. */
   private static final int EPERM = 1;
   /** Exit status after Ctrl-C (128 + SIGINT, as a shell reports a job ended by it). */
@@ -176,6 +179,7 @@ public final class DemoCommand implements Callable<Integer> {
     stepOrphan();
     stepModes();
     stepLifetime();
+    new DemoLeaseActs(this, s).play();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -429,7 +433,7 @@ public final class DemoCommand implements Callable<Integer> {
     cmd.addAll(List.of("seal", sp.toString()));
     Process p = s.start(new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD));
-    boolean sealed = waitUntil(() -> holders(sp) == 1);
+    boolean sealed = waitUntil(() -> holders(sp) == 1, CHILD_START_MS);
     indent("holders=" + holders(sp) + " while 'sealfs seal' (pid " + p.pid() + ") runs");
     check(sealed, "a background 'sealfs seal' holds the file");
     p.destroyForcibly();
@@ -466,13 +470,13 @@ public final class DemoCommand implements Callable<Integer> {
   // helpers
 
   /** Runs {@code cmd}, expecting it to fail with "Text file busy". */
-  private void expectBusy(String... cmd) throws IOException {
+  void expectBusy(String... cmd) throws IOException {
     DemoSession.Result r = show(List.of(cmd));
     check(r.busy(), String.join(" ", cmd).replace("sh -c ", "") + ": refused with ETXTBSY");
   }
 
   /** Runs {@code cmd} in the mount point, printing it and its output. */
-  private DemoSession.Result show(List<String> cmd) throws IOException {
+  DemoSession.Result show(List<String> cmd) throws IOException {
     shown(render(cmd));
     DemoSession.Result r = s.run(cmd);
     if (!r.output().isEmpty()) {
@@ -500,7 +504,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Returns the whole layout of {@code file}, read through a query handle. */
-  private static LayoutPage layout(Path file) throws SealClientException {
+  static LayoutPage layout(Path file) throws SealClientException {
     try (SealHandle h = SealClient.openForQuery(file)) {
       return h.layoutAll();
     }
@@ -526,7 +530,7 @@ public final class DemoCommand implements Callable<Integer> {
    * Shows xattr {@code name} of mount-relative {@code file} with getfattr(1) (or, without it,
    * through the client library) and returns its value.
    */
-  private String showXattr(String file, String name) throws IOException {
+  String showXattr(String file, String name) throws IOException {
     String value = SealClient.getXattr(s.mnt.resolve(file), name).orElse("");
     if (onPath("getfattr")) {
       show(List.of("getfattr", "--only-values", "-n", name, file));
@@ -538,7 +542,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Returns the bytes in use on the mount, from statfs. */
-  private long usedBytes() {
+  long usedBytes() {
     try {
       java.nio.file.FileStore st = Files.getFileStore(s.mnt);
       return st.getTotalSpace() - st.getUnallocatedSpace();
@@ -548,7 +552,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Writes {@code bytes} as {@code file}'s whole content and fsyncs it. */
-  private static void writeFile(Path file, byte[] bytes) throws IOException {
+  static void writeFile(Path file, byte[] bytes) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -582,7 +586,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Returns {@code unit} repeated and cut to {@code n} bytes. */
-  private static byte[] repeat(String unit, int n) {
+  static byte[] repeat(String unit, int n) {
     byte[] u = unit.getBytes(StandardCharsets.US_ASCII);
     byte[] out = new byte[n];
     for (int i = 0; i < n; i++) {
@@ -636,14 +640,19 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** A condition polled by {@link #waitUntil}. */
-  private interface Condition {
+  interface Condition {
     /** Returns true once the awaited state is reached. */
     boolean holds();
   }
 
   /** Polls {@code c} until it holds or {@link #RELEASE_WAIT_MS} pass; true if it held. */
   private boolean waitUntil(Condition c) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_WAIT_MS);
+    return waitUntil(c, RELEASE_WAIT_MS);
+  }
+
+  /** Polls {@code c} until it holds or {@code ms} pass; true if it held. */
+  boolean waitUntil(Condition c, long ms) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     while (true) {
       stopIfInterrupted();
       if (c.holds()) {
@@ -660,7 +669,7 @@ public final class DemoCommand implements Callable<Integer> {
   // output
 
   /** Records one expectation and prints whether it held. */
-  private void check(boolean ok, String what) {
+  void check(boolean ok, String what) {
     stopIfInterrupted();
     if (ok) {
       passed++;
@@ -679,14 +688,14 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Prints a side remark that is not a check. */
-  private void note(String what) {
+  void note(String what) {
     stopIfInterrupted();
     out.println("  [note] " + what);
     out.flush();
   }
 
   /** Prints a step's heading. */
-  private void heading(String title) {
+  void heading(String title) {
     stopIfInterrupted();
     out.println();
     out.println("== " + title + " ==");
@@ -694,7 +703,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Prints a paragraph of explanation, wrapped. */
-  private void say(String text) {
+  void say(String text) {
     stopIfInterrupted();
     StringBuilder line = new StringBuilder();
     for (String word : text.split(" ")) {
@@ -714,21 +723,21 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Prints a call the demo makes itself, in Java, through the client library or the JDK. */
-  private void java(String call) {
+  void java(String call) {
     stopIfInterrupted();
     out.println("  [java] " + call);
     out.flush();
   }
 
   /** Prints a command as typed at a prompt. */
-  private void shown(String command) {
+  void shown(String command) {
     stopIfInterrupted();
     out.println("  $ " + command);
     out.flush();
   }
 
   /** Prints command output, indented. */
-  private void indent(String text) {
+  void indent(String text) {
     stopIfInterrupted();
     for (String l : text.strip().split("\n", -1)) {
       out.println("    " + l);

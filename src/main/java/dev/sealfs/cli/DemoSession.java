@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  * synchronized on this session.
  */
 final class DemoSession {
+  /** The mount's break_time (SPEC 10): short, so that the revocation act waits only that. */
+  static final int BREAK_TIME_SECONDS = 5;
   /** How long to wait for the mount to appear. */
   private static final long MOUNT_TIMEOUT_MS = 30_000;
   /** How long to keep retrying {@code fusermount3 -u} while handles are still being released. */
@@ -114,8 +116,8 @@ final class DemoSession {
       cmd.add(SETSID.toString());
     }
     cmd.addAll(selfCommand());
-    cmd.addAll(List.of("mount", "-f", "--pidfile", pidFile.toString(), "--", image.toString(),
-        mnt.toString()));
+    cmd.addAll(List.of("mount", "-f", "-o", "break_time=" + BREAK_TIME_SECONDS, "--pidfile",
+        pidFile.toString(), "--", image.toString(), mnt.toString()));
     daemon = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -27,8 +27,12 @@ import picocli.CommandLine.Spec;
  * throughput and latency percentiles. {@code --verify} checks the coherence promises of SPEC 5
  * (device writes are what a later open + read of the mount returns; a mount write + fsync is on
  * the device at the layout's offset); {@code --chaos} has other processes attack the file while
- * it is held. Prints {@code violations=N} last and exits 1 if N is not 0. The seal is always
- * released (finally block and shutdown hook).
+ * it is held. {@code --breakable} takes the seal as a lease (SPEC 10): a
+ * {@link DirectBreakWatch} waits for POLLPRI (and reads STATUS), and when the seal begins to
+ * break the I/O loop stops before its next device I/O, the seal is released, and the command
+ * reports how long stopping and releasing took after it was told. Prints {@code violations=N}
+ * last and exits 1 if N is not 0. The seal is always released (finally block and shutdown
+ * hook).
  */
 @Command(name = "direct", mixinStandardHelpOptions = true,
     description = {"Seal FILE, then read/write the device at its extents (the direct path);",
@@ -99,6 +103,12 @@ public final class DirectCommand implements Callable<Integer> {
       description = "Run truncate/fallocate/xfs_io/python/ln+rm against FILE while it is held.")
   boolean chaos;
 
+  /** Take the seal as a lease that lets go when told. */
+  @Option(names = "--breakable",
+      description = {"Seal breakable (a lease): when a conflicting operation begins a break",
+          "(POLLPRI, or STATUS), stop device I/O, release the seal and report how long it took."})
+  boolean breakable;
+
   /** picocli's model, for the output streams. */
   @Spec
   CommandSpec spec;
@@ -129,6 +139,11 @@ public final class DirectCommand implements Callable<Integer> {
       err.flush();
       return Main.EXIT_USAGE;
     }
+    if (breakable && (verify || chaos)) {
+      err.println("sealfs: --breakable cannot be combined with --verify or --chaos");
+      err.flush();
+      return Main.EXIT_USAGE;
+    }
     try {
       if (sizeBytes != null) {
         grow(file, sizeBytes);
@@ -140,7 +155,8 @@ public final class DirectCommand implements Callable<Integer> {
     }
     DirectSession s;
     try {
-      s = DirectSession.open(file, SealAbi.SEAL_PREPARE);
+      s = DirectSession.open(file, SealAbi.SEAL_PREPARE
+          | (breakable ? SealAbi.SEAL_BREAKABLE : 0));
     } catch (SealClientException e) {
       err.println("sealfs: cannot seal " + file + " for direct access: " + e.getMessage()
           + (e.errno() == 25 ? " (not on a sealfs mount?)" : ""));
@@ -196,9 +212,23 @@ public final class DirectCommand implements Callable<Integer> {
       chaosThread = new Thread(attacker, "sealfs-direct-chaos");
       chaosThread.start();
     }
+    DirectBreakWatch watch = breakable ? new DirectBreakWatch(s.handle()) : null;
+    Thread watchThread = null;
+    if (watch != null) {
+      watchThread = new Thread(watch, "sealfs-direct-lease");
+      watchThread.setDaemon(true);
+      watchThread.start();
+    }
     long t0 = System.nanoTime();
-    long[] counts = workload(s, block, units);
+    long[] counts = workload(s, block, units, watch);
     long elapsedNs = System.nanoTime() - t0;
+    if (watch != null) {
+      watch.stop();
+      joinUninterruptibly(watchThread); // at most one poll timeout: no poll on a closed fd
+      if (watch.told()) {
+        return letGo(s, watch, counts, t0, elapsedNs, block, out, err);
+      }
+    }
     if (attacker != null) {
       attacker.stop();
       joinUninterruptibly(chaosThread);
@@ -230,8 +260,39 @@ public final class DirectCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The timed I/O loop; returns {reads, writes, ops done}. */
-  private long[] workload(DirectSession s, int block, long units) throws IOException {
+  /**
+   * A breakable holder was told (the I/O loop has stopped): releases the seal, then reports the
+   * run and how long stopping device I/O and releasing took after the break was seen. Exit 1 if
+   * the seal had been revoked before this holder let go.
+   */
+  private int letGo(DirectSession s, DirectBreakWatch watch, long[] counts, long startNs,
+      long elapsedNs, int block, PrintWriter out, PrintWriter err) {
+    long stoppedNs = startNs + elapsedNs; // the I/O loop ended here
+    closeQuietly(s, err);
+    long releasedNs = System.nanoTime();
+    long leftMs = watch.deadlineMs() == 0 ? 0 : watch.deadlineMs() - System.currentTimeMillis();
+    report(out, counts, elapsedNs, block);
+    out.printf("direct: break told_via=%s pollpri=%d after_io_seconds=%.3f io_stopped_ms=%.1f "
+        + "released_ms=%.1f deadline_left_ms=%d%n", watch.toldVia(), watch.pollPriSeen() ? 1 : 0,
+        (watch.toldNanos() - startNs) / 1e9, (stoppedNs - watch.toldNanos()) / 1e6,
+        (releasedNs - watch.toldNanos()) / 1e6, Math.max(0, leftMs));
+    if (watch.revokedWhenTold()) {
+      out.println("direct: the seal had been revoked before this holder let go");
+      violations++;
+    } else {
+      out.println("direct: let go of the seal before its deadline; no device I/O once told");
+    }
+    out.println("violations=" + violations);
+    out.flush();
+    return violations == 0 ? 0 : Main.EXIT_FAILURE;
+  }
+
+  /**
+   * The timed I/O loop; stops before the next I/O once {@code watch} (if any) was told.
+   * Returns {reads, writes, ops done}.
+   */
+  private long[] workload(DirectSession s, int block, long units, DirectBreakWatch watch)
+      throws IOException {
     boolean doRead = mix == null || mix.mixed || mix.read;
     boolean doWrite = mix == null || mix.mixed || mix.write;
     SplittableRandom rnd = new SplittableRandom(seed);
@@ -246,6 +307,9 @@ public final class DirectCommand implements Callable<Integer> {
     for (; n < maxOps; n++) {
       if ((n & 63) == 0 && System.nanoTime() > deadline) {
         break;
+      }
+      if (watch != null && watch.told()) {
+        break; // SPEC 10: no device I/O once the break is known
       }
       long u = sequential ? n % units : rnd.nextLong(units);
       boolean write = doWrite && (!doRead || rnd.nextBoolean());
@@ -265,6 +329,11 @@ public final class DirectCommand implements Callable<Integer> {
         latNs = Arrays.copyOf(latNs, (int) Math.min(maxOps, 2L * latNs.length));
       }
       latNs[(int) n] = took;
+      if (watch != null && n == 0) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("direct: lease held, device I/O running (waiting for POLLPRI)");
+        out.flush();
+      }
       if (write) {
         writes++;
         if (u < lastSeq.length) {

@@ -50,6 +50,16 @@ public interface LibC {
   @SaveError
   int kill(int pid, int signal);
 
+  /** poll(2) event: urgent data; on sealfs, a break of this handle's seal began (SPEC 10). */
+  short POLLPRI = 0x002;
+
+  /**
+   * poll(2) on an array of {@code nfds} struct pollfd (int fd, short events, short revents: 8
+   * bytes each); returns the number of ready descriptors, 0 on timeout, or -1.
+   */
+  @SaveError
+  int poll(Pointer fds, @u_int64_t long nfds, int timeoutMs);
+
   /** getxattr(2); returns the value length or -1. */
   @SaveError
   @ssize_t long getxattr(String path, String name, Pointer value, @size_t long size);

@@ -104,6 +104,29 @@ public final class SealHandle implements AutoCloseable {
     return SealAbi.decodeHandleStatus(out);
   }
 
+  /**
+   * Waits up to {@code timeoutMs} for POLLPRI on this handle: true once a break of its seal has
+   * begun or it was revoked (SPEC 10). Where the binding does not forward POLL (jnr-fuse) the
+   * kernel's answer has no POLLPRI and this just waits out the timeout, so callers also read
+   * {@link #handleStatus()}.
+   */
+  public boolean pollPri(int timeoutMs) throws SealClientException {
+    checkOpen();
+    LibC libc = LibC.get();
+    Pointer pfd = Memory.allocateDirect(Runtime.getRuntime(libc), 8, true);
+    pfd.putInt(0, fd);
+    pfd.putShort(4, LibC.POLLPRI);
+    int n = libc.poll(pfd, 1, timeoutMs);
+    if (n < 0) {
+      int errno = LibC.lastErrno();
+      if (errno == 4) { // EINTR: as a timeout; the caller looks again
+        return false;
+      }
+      throw new SealClientException("poll " + file, errno);
+    }
+    return n > 0 && (pfd.getShort(6) & LibC.POLLPRI) != 0;
+  }
+
   /** Returns one layout page listing from logical byte {@code start} (SEALFS_IOC_LAYOUT). */
   public LayoutPage layoutPage(long start) throws SealClientException {
     byte[] out = call("layout", SealAbi.IOC_LAYOUT, SealAbi.encodeLayout(start),
