@@ -151,7 +151,7 @@ class SealFsConcurrentTest {
       } else if (kind < 69) {
         op = "seal asis, truncate refused, unseal";
         fs.seal(fh[f], SealFs.SEAL_ASIS, 0, 0, null, ME);
-        Errno e = errno(() -> fs.ftruncate(fh[f], 0));
+        Errno e = SealFsRandomTest.errno(() -> fs.ftruncate(fh[f], 0));
         if (e != Errno.ETXTBSY) {
           fail(op + ": truncate of a sealed file answered " + e);
         }
@@ -198,15 +198,6 @@ class SealFsConcurrentTest {
 
   private static String path(int thread, int file) {
     return "/t" + thread + "f" + file;
-  }
-
-  private static Errno errno(Runnable r) {
-    try {
-      r.run();
-      return null;
-    } catch (FsException e) {
-      return e.errno();
-    }
   }
 
   private static void checkAll(PathFs fs, byte[][][] models, int threads, String when) {

@@ -178,7 +178,8 @@ class SealFsRandomTest {
     return done;
   }
 
-  private static Errno errno(Runnable r) {
+  /** Runs {@code r}; returns the errno it failed with, or null if it did not fail. */
+  static Errno errno(Runnable r) {
     try {
       r.run();
       return null;
