@@ -3,14 +3,17 @@ package dev.sealfs.core;
 import dev.sealfs.core.alloc.Allocator;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.ExtentState;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.inode.ShareCounts;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The block-ownership check the tests run: no device block has two owners (extent maps, the
- * checkpoint, deferred frees) or is both owned and free, and owned plus free is the whole data
+ * checkpoint, deferred frees; the shared extents together are one owner, and their live counts
+ * must equal what the maps say) or is both owned and free, and owned plus free is the whole data
  * area, so nothing leaked. The caller stops every operation first.
  */
 final class BlockOwnership {
@@ -22,9 +25,20 @@ final class BlockOwnership {
     for (Inode i : meta.inodes.values()) {
       if (i.extents != null) {
         for (Extent e : i.extents.extents()) {
-          own(owned, e.devBlock(), e.blockCount(), i.ino);
+          if (e.state() != ExtentState.SHARED) {
+            own(owned, e.devBlock(), e.blockCount(), i.ino);
+          }
         }
       }
+    }
+    // shared extents: the live counts must be exactly what the maps say, and their union is
+    // one owner (a block referenced more often than its count, or freed while mapped, fails)
+    ShareCounts derived = ShareCounts.derive(meta.inodes.values());
+    if (!derived.toString().equals(meta.shares.toString())) {
+      throw new AssertionError("share counts " + meta.shares + " but the maps say " + derived);
+    }
+    for (long[] r : derived.runs()) {
+      own(owned, r[0], r[1], -3);
     }
     for (Allocator.Run r : dur.superblock().checkpointRuns()) {
       own(owned, r.devBlock(), r.blockCount(), -1);

@@ -4,8 +4,10 @@ import dev.sealfs.core.alloc.Allocator;
 import dev.sealfs.core.commit.Loader;
 import dev.sealfs.core.device.Device;
 import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.ExtentState;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.inode.ShareCounts;
 import dev.sealfs.core.journal.Superblock;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,7 +22,8 @@ import java.util.Map;
  *
  * <p>Checks: both superblock copies and the checkpoint (CRC32C, geometry), the journal (replayed
  * in memory; an uncommitted tail is normal after a crash), every inode's extents (inside the data
- * area, no block used twice, none shared with the checkpoint), directory entries (no dangling
+ * area, no block used twice unless only shared extents map it, SPEC 11, none shared with the
+ * checkpoint), directory entries (no dangling
  * entry, every directory reachable once from the root), link counts, and orphans (inodes with no
  * name left, which the next mount frees). Free space is derived from the extent maps, so a leaked
  * block cannot exist on disk; the check of "no block used twice" is what keeps it consistent.
@@ -40,6 +43,8 @@ public final class Fsck {
   public static final int UNCORRECTED = 4;
   /** Exit code: operational error. */
   public static final int OPERATIONAL = 8;
+  /** The owner of shared blocks in the "used twice" check (no inode number is negative). */
+  private static final long SHARED_OWNER = -1;
 
   private Fsck() {}
 
@@ -87,7 +92,7 @@ public final class Fsck {
         fixable.add("journal record at offset " + l.replay().damagedAt() + " is corrupt and"
             + " committed changes follow it (repair discards them)");
       }
-      checkBlocks(l, errors, meter);
+      checkBlocks(l, errors, meter, out);
       orphans = checkNames(l, fixable);
       meter.done();
     } catch (FsException e) {
@@ -137,7 +142,8 @@ public final class Fsck {
     return false;
   }
 
-  private static void checkBlocks(Loader.Loaded l, List<String> errors, Progress progress) {
+  private static void checkBlocks(Loader.Loaded l, List<String> errors, Progress progress,
+      PrintStream out) {
     Superblock sb = l.sb();
     List<long[]> runs = new ArrayList<>();
     for (Allocator.Run r : sb.checkpointRuns()) {
@@ -155,8 +161,24 @@ public final class Fsck {
           errors.add("inode " + i.ino + ": extent at device block " + e.devBlock()
               + " lies outside the data area");
         }
-        runs.add(new long[] {e.devBlock(), e.blockCount(), i.ino});
+        if (e.state() != ExtentState.SHARED) {
+          runs.add(new long[] {e.devBlock(), e.blockCount(), i.ino});
+        }
       }
+    }
+    // shared extents may map a block many times, each block once per shared extent (its count);
+    // their union is one owner that no other extent or the checkpoint may overlap
+    ShareCounts shares = ShareCounts.derive(l.meta().inodes.values());
+    long sharedBlocks = 0;
+    long references = 0;
+    for (long[] r : shares.runs()) {
+      runs.add(new long[] {r[0], r[1], SHARED_OWNER});
+      sharedBlocks += r[1];
+      references += r[1] * r[2];
+    }
+    if (sharedBlocks > 0) {
+      out.printf("shared extents: %d blocks, %d references (%d blocks used more than once)%n",
+          sharedBlocks, references, shares.sharedBlocks());
     }
     runs.sort((a, b) -> Long.compare(a[0], b[0]));
     long end = -1;
@@ -173,7 +195,7 @@ public final class Fsck {
   }
 
   private static String who(long ino) {
-    return ino == 0 ? "the checkpoint" : "inode " + ino;
+    return ino == 0 ? "the checkpoint" : ino == SHARED_OWNER ? "shared extents" : "inode " + ino;
   }
 
   /** Checks entries, reachability and link counts; returns the number of orphans. */

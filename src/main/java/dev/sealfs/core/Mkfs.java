@@ -115,7 +115,8 @@ public final class Mkfs {
       Checkpoint.write(dev, bs, 1, blob, runs);
       long journalSeq = (new SecureRandom().nextLong() >>> 2) + 1;
       Superblock sb = new Superblock(bs, total, 2, jBlocks, dataStart, dataBlocks, uuid, 1,
-          journalSeq, blob.length, Codec.crc32c(blob, 0, blob.length), runs, now, reserve);
+          journalSeq, blob.length, Codec.crc32c(blob, 0, blob.length), runs, now, reserve,
+          Superblock.VERSION);
       byte[] enc = sb.encode();
       dev.write(ByteBuffer.wrap(enc), bs);
       dev.write(ByteBuffer.wrap(enc), 0);

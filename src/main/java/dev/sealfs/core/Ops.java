@@ -155,4 +155,26 @@ final class Ops {
     });
   }
 
+  /** Two handles for {@link #onHandles}. */
+  interface TwoHandles<T> {
+    /** Runs with both handles' inodes locked. */
+    T apply(OpenFile first, OpenFile second);
+  }
+
+  /**
+   * Runs {@code body} on open handles {@code fh1} and {@code fh2} under both inodes' locks,
+   * exclusive, taken in stripe order (EBADF if either is gone).
+   */
+  <T> T onHandles(long fh1, long fh2, TwoHandles<T> body) {
+    return op(() -> {
+      OpenFile a = handles.get(fh1);
+      OpenFile b = handles.get(fh2);
+      try (InodeLocks.Held h = locks.exclusive(a.inode, b.inode)) {
+        if (handles.find(fh1) != a || handles.find(fh2) != b) {
+          throw FsException.of(Errno.EBADF, "no open file handle " + fh1 + " or " + fh2);
+        }
+        return body.apply(a, b);
+      }
+    });
+  }
 }

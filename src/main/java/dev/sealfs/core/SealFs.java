@@ -5,6 +5,8 @@ import dev.sealfs.core.attr.Attributes;
 import dev.sealfs.core.attr.Xattrs;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.commit.Loader;
+import dev.sealfs.core.data.CopyOnWrite;
+import dev.sealfs.core.data.CopyRange;
 import dev.sealfs.core.data.ExtentIo;
 import dev.sealfs.core.data.Fallocate;
 import dev.sealfs.core.data.FileData;
@@ -134,6 +136,8 @@ public final class SealFs implements AutoCloseable {
   private final FileData data;
   /** fallocate modes. */
   private final Fallocate falloc;
+  /** copy_file_range: shares whole blocks, copies the rest (SPEC 11). */
+  private final CopyRange copier;
   /** The seal ioctls. */
   private final Sealing sealing;
   /** Opening and dropping handles. */
@@ -154,9 +158,11 @@ public final class SealFs implements AutoCloseable {
     this.xattrs = new Xattrs(meta, dur, views);
     ExtentIo io = new ExtentIo(device, dur, bs);
     Placement place = new Placement(l.alloc(), dur, bs);
-    this.data = new FileData(meta, gate, place, io, dur, bs);
-    this.falloc = new Fallocate(meta, gate, place, io, dur, data, bs);
-    this.sealing = new Sealing(gate, views, data, dur, bs);
+    CopyOnWrite cow = new CopyOnWrite(meta, gate, place, io, bs);
+    this.data = new FileData(meta, gate, place, io, dur, cow, bs);
+    this.falloc = new Fallocate(meta, gate, place, io, dur, data, cow, bs);
+    this.copier = new CopyRange(meta, gate, data, dur, bs);
+    this.sealing = new Sealing(gate, views, data, dur, cow, bs);
     this.opening = new Opening(handles, sealing, life, dur);
     ops.bind(meta, ns, handles, dur);
     gate.setLocker((i, body) -> {
@@ -195,7 +201,8 @@ public final class SealFs implements AutoCloseable {
       int orphans = fs.life.freeOrphansAtMount();
       if (!readOnly) {
         if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0
-            || l.replay().damagedAt() >= 0) {
+            || l.replay().damagedAt() >= 0 || l.sb().version() < Superblock.VERSION) {
+          // an older format version becomes the current one here, before any change is logged
           fs.dur.checkpoint();
         }
         fs.dur.start();
@@ -565,6 +572,17 @@ public final class SealFs implements AutoCloseable {
       src.position(start);
       return data.write(of, src, offset, caller);
     });
+  }
+
+  /**
+   * copy_file_range(2) from {@code fhIn} at {@code offIn} to {@code fhOut} at {@code offOut}:
+   * shares whole blocks, copies the rest (SPEC 11); returns the bytes copied, maybe fewer than
+   * {@code length} (the caller goes on). ETXTBSY with nothing copied into a sealed file.
+   */
+  public long copyRange(long fhIn, long offIn, long fhOut, long offOut, long length,
+      Supplier<Caller> caller) {
+    return ops.onHandles(fhIn, fhOut,
+        (in, out) -> copier.copy(in, offIn, out, offOut, length, caller));
   }
 
   /** Drops file handle {@code fh} (and its seal, if it holds one). */

@@ -21,10 +21,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The random-operation test on many threads at once. Each thread owns a few files and runs
- * random writes, truncates, punches, zero ranges, preallocations, fsyncs and seal checks on
+ * random copy_file_ranges between them (shared blocks, copy on write), writes, truncates, punches, zero ranges, preallocations, fsyncs and seal checks on
  * them against its own model (byte for byte after every step); all threads also churn one
  * shared directory (create, write, unlink, rename, link, mkdir, rmdir) where they race on the
- * same names. After each run: every file equals its model, no device block has two owners,
+ * same names. After each run: every file equals its model, no device block has two owners
+ * (shared blocks: the live counts equal what the maps say),
  * owned plus free blocks is the whole data area, fsck is clean, and after a remount the same.
  */
 class SealFsConcurrentTest {
@@ -92,7 +93,24 @@ class SealFsConcurrentTest {
       int kind = rnd.nextInt(100);
       byte[] m = model[f];
       String op;
-      if (kind < 35) {
+      if (kind < 8) {
+        int g = rnd.nextInt(FILES);
+        byte[] from = g == f ? m : model[g];
+        int offIn = rnd.nextInt(MAX / 4096) * 4096;
+        int offOut = rnd.nextInt(MAX / 4096) * 4096 + (rnd.nextInt(4) == 0 ? 512 : 0);
+        long len = rnd.nextBoolean() ? Math.max(1, MAX - offOut) : 1 + rnd.nextInt(60_000);
+        int n = (int) Math.max(0, Math.min(len, from.length - (long) offIn));
+        op = "copy_file_range f" + g + " " + offIn + " -> " + offOut + " " + len;
+        if (g != f || n == 0 || offIn >= offOut + n || offOut >= offIn + n) {
+          byte[] bytes = Arrays.copyOfRange(from, Math.min(offIn, from.length),
+              Math.min(offIn, from.length) + n);
+          assertEquals(n, SealFsRandomTest.copyAll(fs, fh[g], offIn, fh[f], offOut, len), op);
+          if (n > 0) {
+            m = Arrays.copyOf(m, Math.max(m.length, offOut + n));
+            System.arraycopy(bytes, 0, m, offOut, n);
+          }
+        }
+      } else if (kind < 35) {
         int off = rnd.nextInt(MAX);
         byte[] data = new byte[1 + rnd.nextInt(20_000)];
         rnd.nextBytes(data);
@@ -133,7 +151,7 @@ class SealFsConcurrentTest {
       } else if (kind < 69) {
         op = "seal asis, truncate refused, unseal";
         fs.seal(fh[f], SealFs.SEAL_ASIS, 0, 0, null, ME);
-        Errno e = errno(() -> fs.ftruncate(fh[f], 0));
+        Errno e = SealFsRandomTest.errno(() -> fs.ftruncate(fh[f], 0));
         if (e != Errno.ETXTBSY) {
           fail(op + ": truncate of a sealed file answered " + e);
         }
@@ -180,15 +198,6 @@ class SealFsConcurrentTest {
 
   private static String path(int thread, int file) {
     return "/t" + thread + "f" + file;
-  }
-
-  private static Errno errno(Runnable r) {
-    try {
-      r.run();
-      return null;
-    } catch (FsException e) {
-      return e.errno();
-    }
   }
 
   private static void checkAll(PathFs fs, byte[][][] models, int threads, String when) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random operations on a few files, compared byte for byte with an in-memory model after every
- * step; with remounts and simulated daemon crashes right after an fsync (whatever was fsync'd
+ * step, copy_file_range among them (so blocks are shared, copied on write, let go and freed, with
+ * the share counts checked against the maps every 25 steps); with remounts and simulated daemon crashes right after an fsync (whatever was fsync'd
  * must be there, byte for byte, after journal replay).
  */
 class SealFsRandomTest {
@@ -46,7 +47,31 @@ class SealFsRandomTest {
         int f = rnd.nextInt(FILES);
         int kind = rnd.nextInt(100);
         byte[] m = model[f];
-        if (kind < 40) {
+        if (kind < 12) {
+          int g = rnd.nextInt(FILES);
+          byte[] from = g == f ? m : model[g];
+          boolean aligned = rnd.nextInt(3) > 0;
+          int offIn = aligned ? rnd.nextInt(MAX / bs) * bs + (rnd.nextBoolean() ? 0 : 100)
+              : rnd.nextInt(MAX);
+          int offOut = aligned ? rnd.nextInt(MAX / bs) * bs + offIn % bs : rnd.nextInt(MAX);
+          // "to EOF" (the most a caller asks) or a piece, kept inside MAX so files stay bounded
+          long len = rnd.nextBoolean() ? Math.max(1, MAX - offOut) : 1 + rnd.nextInt(60_000);
+          int n = (int) Math.max(0, Math.min(len, from.length - (long) offIn));
+          op = "copy_file_range f" + g + " " + offIn + " -> " + offOut + " " + len;
+          if (g == f && n > 0 && offIn < offOut + n && offOut < offIn + n) {
+            SealFs core = fs.core();
+            assertEquals(Errno.EINVAL, errno(() -> core.copyRange(fh[g], offIn, fh[f],
+                offOut, len, () -> ME)), op);
+          } else {
+            byte[] bytes = Arrays.copyOfRange(from, Math.min(offIn, from.length),
+                Math.min(offIn, from.length) + n);
+            assertEquals(n, copyAll(fs, fh[g], offIn, fh[f], offOut, len), op);
+            if (n > 0) {
+              m = Arrays.copyOf(m, Math.max(m.length, offOut + n));
+              System.arraycopy(bytes, 0, m, offOut, n);
+            }
+          }
+        } else if (kind < 40) {
           int off = rnd.nextInt(MAX);
           int len = 1 + rnd.nextInt(20_000);
           byte[] data = new byte[len];
@@ -123,6 +148,9 @@ class SealFsRandomTest {
         for (int g = 0; g < FILES; g++) {
           check(fs, fh[g], model[g], "seed " + seed + " step " + step + " file " + g + " " + op);
         }
+        if (step % 25 == 0) {
+          fs.core().verifyForTest(); // no block referenced more than its count, free count right
+        }
       }
     } finally {
       fs.close();
@@ -130,6 +158,34 @@ class SealFsRandomTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(0, Fsck.run(img, false, new PrintStream(out), new PrintStream(out)),
         out::toString);
+  }
+
+  /**
+   * copy_file_range of {@code len} bytes or up to the source's EOF as it was at the start, looping
+   * on short counts as a caller does (cp knows the size it copies); returns bytes copied.
+   */
+  static long copyAll(PathFs fs, long fhIn, long offIn, long fhOut, long offOut, long len) {
+    long want = Math.max(0, Math.min(len, fs.fgetattr(fhIn).size() - offIn));
+    long done = 0;
+    while (done < want) {
+      long n = fs.core().copyRange(fhIn, offIn + done, fhOut, offOut + done, want - done,
+          () -> ME);
+      if (n == 0) {
+        break;
+      }
+      done += n;
+    }
+    return done;
+  }
+
+  /** Runs {@code r}; returns the errno it failed with, or null if it did not fail. */
+  static Errno errno(Runnable r) {
+    try {
+      r.run();
+      return null;
+    } catch (FsException e) {
+      return e.errno();
+    }
   }
 
   private static void check(PathFs fs, long fh, byte[] want, String where) {

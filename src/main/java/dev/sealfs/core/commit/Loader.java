@@ -5,8 +5,10 @@ import dev.sealfs.core.FsException;
 import dev.sealfs.core.alloc.Allocator;
 import dev.sealfs.core.device.Device;
 import dev.sealfs.core.inode.Extent;
+import dev.sealfs.core.inode.ExtentState;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
+import dev.sealfs.core.inode.ShareCounts;
 import dev.sealfs.core.journal.Checkpoint;
 import dev.sealfs.core.journal.Journal;
 import dev.sealfs.core.journal.Superblock;
@@ -123,10 +125,14 @@ public final class Loader {
     }
   }
 
-  /** Rebuilds free space from every extent map and the checkpoint; EUCLEAN on overlap. */
+  /**
+   * Rebuilds free space and the shared extents' counts from every extent map and the checkpoint;
+   * EUCLEAN on overlap (a block in two extents that are not both shared, or in the checkpoint).
+   */
   public static Loaded buildAllocator(Loaded l) {
     Superblock sb = l.sb();
     Allocator a = new Allocator(sb.dataStart(), sb.dataBlocks());
+    ShareCounts shares = l.meta().shares;
     String where = "";
     try {
       where = "checkpoint";
@@ -143,8 +149,16 @@ public final class Loader {
             throw FsException.of(Errno.EUCLEAN, "metadata damaged: inode " + i.ino
                 + " has an extent outside the data area; run sealfs fsck");
           }
-          a.markUsed(e.devBlock(), e.blockCount());
+          if (e.state() == ExtentState.SHARED) {
+            shares.add(e.devBlock(), e.blockCount());
+          } else {
+            a.markUsed(e.devBlock(), e.blockCount());
+          }
         }
+      }
+      where = "a shared extent";
+      for (long[] r : shares.runs()) {
+        a.markUsed(r[0], r[1]);
       }
     } catch (IllegalStateException e) {
       throw FsException.of(Errno.EUCLEAN, "metadata damaged: " + where

@@ -43,6 +43,21 @@ public final class ExtentIo {
     dur.noteWritten();
   }
 
+  /** Copies device bytes {@code [fromDevByte, +bytes)} to {@code toDevByte} (copy-on-write). */
+  void copyDevice(long fromDevByte, long toDevByte, long bytes) {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(bytes, 1 << 20));
+    long done = 0;
+    while (done < bytes) {
+      int n = (int) Math.min(bytes - done, buf.capacity());
+      buf.clear().limit(n);
+      device.read(buf, fromDevByte + done);
+      buf.flip();
+      device.write(buf, toDevByte + done);
+      done += n;
+    }
+    dur.noteWritten();
+  }
+
   /** Puts {@code bytes} zeros into {@code dst}. */
   static void zeroFill(ByteBuffer dst, long bytes) {
     long left = bytes;

@@ -25,7 +25,9 @@ import java.util.List;
  * UNWRITTEN extents (they read as zeros without touching the device). Punch unmaps the whole
  * blocks of the range (freed once the commit is durable) and zeroes the partial edge blocks on
  * the device. Zero range turns whole written blocks UNWRITTEN, fills holes with unwritten
- * blocks and zeroes the edges. Without keep-size the size grows to the end of the range.
+ * blocks and zeroes the edges. Without keep-size the size grows to the end of the range. Shared
+ * extents (SPEC 11): punch and zero range let go of whole shared blocks (the other sharers keep
+ * them) and copy a shared edge block before zeroing part of it ({@link CopyOnWrite}).
  *
  * <p>Locks: the caller holds the inode's lock exclusively.
  */
@@ -49,13 +51,16 @@ public final class Fallocate {
   private final Durability dur;
   /** setuid/setgid dropping. */
   private final FileData data;
+  /** Copy-on-write of shared extents. */
+  private final CopyOnWrite cow;
   /** Block size in bytes. */
   private final int bs;
 
   /** Creates the fallocate unit. */
   public Fallocate(Metadata meta, LayoutGate gate, Placement place, ExtentIo io,
-      Durability dur, FileData data, int blockSize) {
+      Durability dur, FileData data, CopyOnWrite cow, int blockSize) {
     this.meta = meta;
+    this.cow = cow;
     this.gate = gate;
     this.place = place;
     this.io = io;
@@ -142,13 +147,21 @@ public final class Fallocate {
       gate.mapChanged(i);
       zeroEdges(i, offset, end, first, last);
     } else {
-      io.zeroWrittenBytes(i, offset, end);
+      zeroBytes(i, offset, end);
     }
   }
 
   private void zeroEdges(Inode i, long offset, long end, long first, long last) {
-    io.zeroWrittenBytes(i, offset, Math.min(end, first * bs));
-    io.zeroWrittenBytes(i, Math.max(offset, last * bs), end);
+    zeroBytes(i, offset, Math.min(end, first * bs));
+    zeroBytes(i, Math.max(offset, last * bs), end);
+  }
+
+  /** Zeroes the written bytes of {@code [from, to)}, copying shared blocks there first. */
+  private void zeroBytes(Inode i, long from, long to) {
+    if (from < to) {
+      cow.unshare(i, from / bs, (to + bs - 1) / bs);
+      io.zeroWrittenBytes(i, from, to);
+    }
   }
 
   private void zeroRange(Inode i, long offset, long end, boolean keep) {
@@ -159,13 +172,17 @@ public final class Fallocate {
         if (e.state() == ExtentState.WRITTEN) {
           meta.map(i, new Extent(e.fileBlock(), e.devBlock(), e.blockCount(),
               ExtentState.UNWRITTEN));
+        } else if (e.state() == ExtentState.SHARED) {
+          // the other sharers keep the data: this file lets go and gets unwritten blocks below
+          meta.unmap(i, e.fileBlock(), e.blockCount());
+          gate.free(i, e.devBlock(), e.blockCount());
         }
       }
       allocateUnwritten(i, first, last);
       gate.mapChanged(i);
       zeroEdges(i, offset, end, first, last);
     } else {
-      io.zeroWrittenBytes(i, offset, end);
+      zeroBytes(i, offset, end);
     }
     allocateUnwritten(i, offset / bs, (end + bs - 1) / bs);
     growTo(i, end, keep);

@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  * Truncate does the same for the size, freeing the blocks past the new end through
  * {@link Durability#deferFree} (they become free once the freeing commit is durable) and zeroing
  * the tail of the last block. Data of new blocks reaches the device before the commit that maps
- * them (ordered data, {@link Durability}).
+ * them (ordered data, {@link Durability}). A shared extent (SPEC 11) is not written for these
+ * rules: a write into it passes the gate and is copied first ({@link CopyOnWrite}), and so is the
+ * shared block whose tail a truncate zeroes.
  *
  * <p>Locks: the caller holds the inode's lock, exclusive for anything but {@link #read} (which
  * leaves the atime to the caller, who needs the exclusive lock for it).
@@ -46,13 +48,16 @@ public final class FileData {
   private final ExtentIo io;
   /** Deferred frees and writability. */
   private final Durability dur;
+  /** Copy-on-write of shared extents. */
+  private final CopyOnWrite cow;
   /** Block size in bytes. */
   private final int bs;
 
   /** Creates the data unit. */
   public FileData(Metadata meta, LayoutGate gate, Placement place, ExtentIo io,
-      Durability dur, int blockSize) {
+      Durability dur, CopyOnWrite cow, int blockSize) {
     this.meta = meta;
+    this.cow = cow;
     this.gate = gate;
     this.place = place;
     this.io = io;
@@ -133,12 +138,14 @@ public final class FileData {
   }
 
   /**
-   * Makes blocks {@code [fileBlock, fileEnd)} written extents: allocates holes (all or nothing),
+   * Makes blocks {@code [fileBlock, fileEnd)} written extents: gives shared extents blocks of
+   * their own ({@link CopyOnWrite}), allocates holes (all or nothing),
    * zeroes the parts of new or unwritten blocks outside {@code [keepFrom, keepTo)} (the bytes
    * the caller is about to write), and converts unwritten extents. The caller has passed
    * {@link LayoutGate#breakLayout}.
    */
   public void makeWritten(Inode i, long fileBlock, long fileEnd, long keepFrom, long keepTo) {
+    cow.unshare(i, fileBlock, fileEnd);
     List<Extent> unwritten = new ArrayList<>();
     for (Extent e : i.extents.slice(fileBlock, fileEnd - fileBlock)) {
       if (e.state() == ExtentState.UNWRITTEN) {
@@ -194,9 +201,17 @@ public final class FileData {
     dur.checkWritable();
     long keep = (newSize + bs - 1) / bs;
     Extent last = i.extents.last();
-    MapChange change = newSize < i.size && last != null && last.fileEnd() > keep
-        ? MapChange.blocks("truncate", keep, last.fileEnd())
-        : new MapChange("truncate", List.of(), false, 0, 0);
+    List<long[]> runs = new ArrayList<>();
+    if (newSize < i.size && newSize % bs != 0) {
+      Extent tail = i.extents.find(newSize / bs);
+      if (tail != null && tail.state() == ExtentState.SHARED) {
+        runs.add(new long[] {newSize / bs, 1}); // zeroing its tail copies it first
+      }
+    }
+    if (newSize < i.size && last != null && last.fileEnd() > keep) {
+      runs.add(new long[] {keep, last.fileEnd() - keep});
+    }
+    MapChange change = new MapChange("truncate", runs, false, 0, 0);
     gate.breakLayout(i, change.withSize(i.size, newSize));
     if (newSize < i.size) {
       if (last != null && last.fileEnd() > keep) {
@@ -205,6 +220,7 @@ public final class FileData {
         }
       }
       if (newSize % bs != 0) {
+        cow.unshare(i, newSize / bs, newSize / bs + 1);
         Extent e = i.extents.find(newSize / bs);
         if (e != null && e.state() == ExtentState.WRITTEN) {
           io.zeroDevice(e.devBlockAt(newSize / bs) * (long) bs + newSize % bs,

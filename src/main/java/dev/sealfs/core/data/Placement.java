@@ -112,6 +112,26 @@ public final class Placement {
       }
       fb = e.fileEnd();
     }
+    return allocateFor(i, holes, holeBlocks, state);
+  }
+
+  /**
+   * Allocates new device blocks for all of {@code [fileBlock, fileEnd)}, mapped or not, all or
+   * nothing (a copy-on-write's new home), and returns them as extents in {@code state}, not yet
+   * mapped.
+   */
+  List<Extent> allocateOver(Inode i, long fileBlock, long fileEnd, ExtentState state) {
+    List<long[]> all = new ArrayList<>();
+    all.add(new long[] {fileBlock, fileEnd});
+    return allocateFor(i, all, fileEnd - fileBlock, state);
+  }
+
+  /**
+   * Allocates {@code holeBlocks} blocks, all or nothing, for the file ranges {@code {from, to}}
+   * of {@code holes} and returns them as extents in {@code state}.
+   */
+  private List<Extent> allocateFor(Inode i, List<long[]> holes, long holeBlocks,
+      ExtentState state) {
     List<Extent> fresh = new ArrayList<>();
     if (holeBlocks == 0) {
       return fresh;

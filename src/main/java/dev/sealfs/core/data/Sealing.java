@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Theory of operation</h2>
  *
- * <p>SEAL checks the mode's precondition against the map (strict: no holes or unwritten
- * extents, else EPERM; prepare: make the whole file written first, through the gate, so a
- * second holder's prepare that would change a frozen map is ETXTBSY; asis: none), adds the
+ * <p>SEAL checks the mode's precondition against the map (strict: no holes, unwritten or shared
+ * extents, else EPERM; prepare: make the whole file written first, through the gate, unsharing
+ * shared extents, so a second holder's prepare that would change a frozen map is ETXTBSY; asis:
+ * none, shared extents stay shared and frozen, SPEC 11), adds the
  * handle to the inode's holder set (idempotent) and, if the map changed since the last durable
  * commit, reports that the seal must wait for that commit ({@link #needsDurableCommit}), so
  * that before SEAL returns the frozen map is on the device.
@@ -62,13 +63,16 @@ public final class Sealing {
   private final FileData data;
   /** Group numbers and writability. */
   private final Durability dur;
+  /** Copy-on-write of shared extents (strict settles, prepare unshares). */
+  private final CopyOnWrite cow;
   /** Block size in bytes. */
   private final int bs;
 
   /** Creates the seal unit. */
   public Sealing(LayoutGate gate, HolderViews views, FileData data, Durability dur,
-      int blockSize) {
+      CopyOnWrite cow, int blockSize) {
     this.gate = gate;
+    this.cow = cow;
     this.views = views;
     this.data = data;
     this.dur = dur;
@@ -141,8 +145,14 @@ public final class Sealing {
         if (range.pastEof(i.size)) {
           throw FsException.of(Errno.EPERM, "strict range seal reaches past EOF");
         }
+        if (CopyOnWrite.hasShared(i, first, end) && i.holderCount() == 0) {
+          // extents whose other sharers let go are this file's alone: written, in place
+          gate.breakLayout(i, MapChange.unwrittenIn("seal strict", i, first, end));
+          cow.settle(i, first, end);
+        }
         if (!ExtentIo.allWritten(i, first, end - first)) {
-          throw FsException.of(Errno.EPERM, "sealed range has holes or unwritten extents");
+          throw FsException.of(Errno.EPERM,
+              "sealed range has holes, unwritten or shared extents");
         }
       }
       case PREPARE -> {

@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *              u64 atime, u64 mtime, u64 ctime, u64 generation     (create or update)
  *   INODE_DEL  u64 ino                                            (frees it and its blocks)
  *   MAP        u64 ino, u64 fileBlock, u64 blockCount, u64 devBlock (-1 = unmap), u8 state
+ *              (0 written, 1 unwritten, 2 shared: format version 2)
  *   DIRENT_ADD u64 dir, u64 child, str name
  *   DIRENT_DEL u64 dir, str name
  *   XATTR_SET  u64 ino, str name, bytes value
@@ -61,6 +62,8 @@ public final class Metadata {
 
   /** Every live inode by number. */
   public final Map<Long, Inode> inodes = new ConcurrentHashMap<>();
+  /** The reference counts of shared extents, derived at mount ({@link ShareCounts#derive}). */
+  public final ShareCounts shares = new ShareCounts();
   /** The next inode number to hand out. */
   public long nextIno = ROOT_INO + 1;
   /** The running journal group: encoded [u16 type][u32 len][payload] records. */
@@ -207,7 +210,7 @@ public final class Metadata {
   public synchronized List<Extent> map(Inode i, Extent e) {
     rec.reset();
     rec.u64(i.ino).u64(e.fileBlock()).u64(e.blockCount()).u64(e.devBlock())
-        .u8(e.state() == ExtentState.UNWRITTEN ? 1 : 0);
+        .u8(e.state().code());
     emit(MAP);
     return i.extents.map(e);
   }
@@ -284,8 +287,8 @@ public final class Metadata {
             i.extents.unmap(fb, cnt);
           } else {
             r.check(dev >= 0, "bad device block");
-            i.extents.map(new Extent(fb, dev, cnt,
-                st == 1 ? ExtentState.UNWRITTEN : ExtentState.WRITTEN));
+            r.check(ExtentState.ofCode(st) != null, "bad extent state " + st);
+            i.extents.map(new Extent(fb, dev, cnt, ExtentState.ofCode(st)));
           }
         }
         case DIRENT_ADD -> {
@@ -353,7 +356,7 @@ public final class Metadata {
         w.u32(i.extents.extentCount());
         for (Extent e : i.extents.extents()) {
           w.u64(e.fileBlock()).u64(e.devBlock()).u64(e.blockCount())
-              .u8(e.state() == ExtentState.UNWRITTEN ? 1 : 0);
+              .u8(e.state().code());
         }
       }
     }
@@ -403,8 +406,8 @@ public final class Metadata {
           int st = r.u8();
           r.check(fb >= 0 && dev >= 0 && cnt > 0 && fb + cnt > fb && dev + cnt > dev,
               "bad extent in inode " + ino);
-          i.extents.map(new Extent(fb, dev, cnt,
-              st == 1 ? ExtentState.UNWRITTEN : ExtentState.WRITTEN));
+          r.check(ExtentState.ofCode(st) != null, "bad extent state " + st + " in inode " + ino);
+          i.extents.map(new Extent(fb, dev, cnt, ExtentState.ofCode(st)));
         }
       }
       m.inodes.put(ino, i);

@@ -44,16 +44,24 @@ import java.util.UUID;
  * @param checkpointRuns device runs holding the checkpoint blocks, in order
  * @param createdNs creation time
  * @param reserveBlocks data blocks held back for metadata (checkpoints)
+ * @param version the format version this copy was read with (written copies are {@link #VERSION})
  */
 public record Superblock(int blockSize, long totalBlocks, long journalStart, long journalBlocks,
     long dataStart, long dataBlocks, UUID uuid, long seq, long journalSeq, long checkpointBytes,
-    int checkpointCrc, List<Allocator.Run> checkpointRuns, long createdNs, long reserveBlocks) {
+    int checkpointCrc, List<Allocator.Run> checkpointRuns, long createdNs, long reserveBlocks,
+    int version) {
 
   /** The magic number, "SEALFS01" read as a little-endian u64. */
   public static final long MAGIC = ByteBuffer.wrap("SEALFS01".getBytes(StandardCharsets.US_ASCII))
       .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-  /** The on-disk format version this code reads and writes. */
-  public static final int VERSION = 1;
+  /**
+   * The on-disk format version this code writes: 2 adds the extent state {@code shared} (code 2
+   * in MAP records and checkpoints, SPEC 11). Version 1 images (no shared extents) are read too
+   * and become version 2 at their first superblock write (a writable mount checkpoints at once).
+   */
+  public static final int VERSION = 2;
+  /** The oldest format version this code reads. */
+  public static final int OLDEST_VERSION = 1;
   /** Byte offset of the checkpoint run table. */
   private static final int RUNS_OFFSET = 256;
   /** Smallest supported block size. */
@@ -70,13 +78,13 @@ public record Superblock(int blockSize, long totalBlocks, long journalStart, lon
   public Superblock withCheckpoint(long newJournalSeq, long bytes, int crc, List<Allocator.Run> runs) {
     return new Superblock(blockSize, totalBlocks, journalStart, journalBlocks, dataStart,
         dataBlocks, uuid, seq + 1, newJournalSeq, bytes, crc, List.copyOf(runs), createdNs,
-        reserveBlocks);
+        reserveBlocks, VERSION);
   }
 
   /** Encodes this superblock into one block. */
   public byte[] encode() {
     Codec.Writer w = new Codec.Writer(blockSize);
-    w.u64(MAGIC).u32(VERSION).u32(blockSize).u64(totalBlocks).u64(journalStart)
+    w.u64(MAGIC).u32(version).u32(blockSize).u64(totalBlocks).u64(journalStart)
         .u64(journalBlocks).u64(dataStart).u64(dataBlocks)
         .u64(uuid.getMostSignificantBits()).u64(uuid.getLeastSignificantBits())
         .u64(0).u64(0).u64(seq).u64(journalSeq).u64(checkpointBytes).u32(checkpointCrc)
@@ -111,9 +119,9 @@ public record Superblock(int blockSize, long totalBlocks, long journalStart, lon
     Codec.Reader r = new Codec.Reader(b, 0, b.length, "superblock");
     r.check(r.u64() == MAGIC, "bad magic");
     int version = r.u32();
-    if (version != VERSION) {
+    if (version < OLDEST_VERSION || version > VERSION) {
       throw FsException.of(Errno.EUCLEAN, "unsupported sealfs format version " + version
-          + " (this sealfs reads version " + VERSION + ")");
+          + " (this sealfs reads versions " + OLDEST_VERSION + " to " + VERSION + ")");
     }
     int bs = r.u32();
     r.check(bs >= MIN_BLOCK && bs <= MAX_BLOCK && Integer.bitCount(bs) == 1,
@@ -155,6 +163,6 @@ public record Superblock(int blockSize, long totalBlocks, long journalStart, lon
       runs.add(new Allocator.Run(dev, cnt));
     }
     return new Superblock(bs, total, jStart, jBlocks, dStart, dBlocks, uuid, seq, jSeq, ckBytes,
-        ckCrc, List.copyOf(runs), created, reserve);
+        ckCrc, List.copyOf(runs), created, reserve, version);
   }
 }

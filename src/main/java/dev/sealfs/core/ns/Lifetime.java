@@ -54,7 +54,10 @@ public final class Lifetime {
   private void free(Inode i) {
     if (i.extents != null) {
       for (Extent e : i.extents.extents()) {
-        dur.deferFree(e.devBlock(), e.blockCount());
+        // a shared block is freed only with its last sharer (SPEC 11)
+        for (long[] run : meta.shares.release(e.devBlock(), e.blockCount())) {
+          dur.deferFree(run[0], run[1]);
+        }
       }
       i.extents.clear();
     }

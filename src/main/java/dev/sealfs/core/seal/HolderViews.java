@@ -34,7 +34,8 @@ public final class HolderViews {
   /** Returns extent {@code e} in bytes, as LAYOUT and user.sealfs.layout report it. */
   public LayoutExtent toLayout(Extent e) {
     return new LayoutExtent(e.fileBlock() * bs, e.devBlock() * (long) bs,
-        e.blockCount() * bs, e.state() == ExtentState.UNWRITTEN ? LayoutExtent.UNWRITTEN : 0);
+        e.blockCount() * bs, e.state() == ExtentState.UNWRITTEN ? LayoutExtent.UNWRITTEN
+            : e.state() == ExtentState.SHARED ? LayoutExtent.SHARED : 0);
   }
 
   /** Returns the text of virtual attribute {@code name} of {@code i}. */

@@ -514,13 +514,19 @@ public final class LayoutGate {
   // ------------------------------------------------------------------------------------------
   // Freeing blocks
 
-  /** Frees device blocks of {@code i}, or quarantines them while it has revoked handles. */
+  /**
+   * Lets go of device blocks {@code i} no longer maps: a shared block loses one reference and is
+   * freed only when its last sharer lets go (SPEC 11); the blocks that are free go to the
+   * allocator, or to the quarantine while {@code i} has revoked handles (SPEC 10).
+   */
   public void free(Inode i, long devBlock, long blockCount) {
-    if (!quarantine.hold(i.ino, devBlock, blockCount)) {
-      dur.deferFree(devBlock, blockCount);
-    } else {
-      LOG.info("inode {}: {} blocks at {} quarantined until revoked holders acknowledge", i.ino,
-          blockCount, devBlock);
+    for (long[] run : meta.shares.release(devBlock, blockCount)) {
+      if (!quarantine.hold(i.ino, run[0], run[1])) {
+        dur.deferFree(run[0], run[1]);
+      } else {
+        LOG.info("inode {}: {} blocks at {} quarantined until revoked holders acknowledge",
+            i.ino, run[1], run[0]);
+      }
     }
   }
 

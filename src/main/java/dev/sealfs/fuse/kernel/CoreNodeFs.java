@@ -21,12 +21,12 @@ import java.util.function.Supplier;
  * both), lookup references live in the core ({@link SealFs#lookup} and friends take one,
  * {@link SealFs#forget} drops them), so the kernel's caches match the core exactly and hard
  * links are one kernel inode. What the core has no call for is built here from its by-handle
- * calls: SEEK_DATA/SEEK_HOLE from the layout, copy_file_range as read and write under the core's
- * lock, directory listings kept per open directory handle.
+ * calls: SEEK_DATA/SEEK_HOLE from the layout and directory listings kept per open directory
+ * handle; copy_file_range is the core's own ({@link SealFs#copyRange}, SPEC 11).
  *
  * <p>Lock rule: the core's monitor (every {@link SealFs} method holds it) is taken here too
  * where two core calls must see one state (rename with RENAME_NOREPLACE, open with O_TRUNC,
- * seek, copy); {@link #dirs} is guarded by its own monitor and never held across a core call.
+ * seek); {@link #dirs} is guarded by its own monitor and never held across a core call.
  */
 final class CoreNodeFs implements NodeFs {
 
@@ -38,8 +38,6 @@ final class CoreNodeFs implements NodeFs {
   private static final int S_IFMT = 0170000;
   private static final int S_IFDIR = 0040000;
   private static final int S_IFREG = 0100000;
-  /** The most one COPY_FILE_RANGE request copies (a short count makes the kernel go on). */
-  static final long COPY_CHUNK_LIMIT_BYTES = 16L << 20;
 
   /** The core. */
   private final SealFs fs;
@@ -234,30 +232,9 @@ final class CoreNodeFs implements NodeFs {
 
   @Override
   public long copyRange(long fhIn, long offIn, long fhOut, long offOut, long length,
-      ByteBuffer scratch, Supplier<Caller> caller) {
-    synchronized (fs) {
-      // One critical section for the check and the copy: a seal cannot slip in between.
-      if (fs.sealStatus(fhOut).sealed()) {
-        throw FsException.of(Errno.ETXTBSY, "copy_file_range into a sealed file");
-      }
-      long want = Math.min(length, COPY_CHUNK_LIMIT_BYTES);
-      long done = 0;
-      while (done < want) {
-        int n = (int) Math.min(want - done, scratch.capacity());
-        scratch.clear().limit(n);
-        int got = fs.read(fhIn, scratch, offIn + done);
-        if (got <= 0) {
-          break;
-        }
-        scratch.flip();
-        int put = fs.write(fhOut, scratch, offOut + done, caller);
-        done += put;
-        if (got < n || put < got) {
-          break;
-        }
-      }
-      return done;
-    }
+      Supplier<Caller> caller) {
+    // the core shares whole blocks and copies the rest under both files' locks (SPEC 11)
+    return fs.copyRange(fhIn, offIn, fhOut, offOut, length, caller);
   }
 
   // ---------------------------------------------------------------------------------------------

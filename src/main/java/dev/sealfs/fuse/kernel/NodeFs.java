@@ -102,10 +102,10 @@ interface NodeFs {
 
   /**
    * copy_file_range(2) inside the filesystem: ETXTBSY with nothing copied if the destination is
-   * sealed, else copies through {@code scratch}; returns the bytes copied.
+   * sealed, else shares whole blocks and copies the rest (SPEC 11); returns the bytes copied.
    */
   long copyRange(long fhIn, long offIn, long fhOut, long offOut, long length,
-      ByteBuffer scratch, Supplier<Caller> caller);
+      Supplier<Caller> caller);
 
   /** Opens a directory for listing; returns its handle. */
   long opendir(long nodeId);

@@ -515,7 +515,7 @@ final class Ops {
     long n = fs.copyRange(r.u64(FuseAbi.COPY_FILE_RANGE_IN_FH_IN),
         r.u64(FuseAbi.COPY_FILE_RANGE_IN_OFF_IN), r.u64(FuseAbi.COPY_FILE_RANGE_IN_FH_OUT),
         r.u64(FuseAbi.COPY_FILE_RANGE_IN_OFF_OUT), len < 0 ? Long.MAX_VALUE : len,
-        w.scratch(), r.lazyCaller);
+        r.lazyCaller);
     out.u32(FuseAbi.WRITE_OUT_SIZE_BYTES, (int) n);
     out.u32(FuseAbi.WRITE_OUT_SIZE_BYTES + 4, 0);
     return FuseAbi.WRITE_OUT_SIZE;

@@ -22,8 +22,6 @@ final class Worker implements Runnable {
   static final int OUT_BUFFER_BYTES = Init.MAX_WRITE_BYTES + 4096;
   /** Bytes of the ioctl argument window (the largest sealfs ioctl, LAYOUT). */
   static final int IOCTL_WINDOW_BYTES = 4096;
-  /** Bytes of the copy_file_range scratch buffer, allocated on first use. */
-  static final int SCRATCH_BYTES = 1 << 20;
 
   /** The fd this worker reads and replies on. */
   final int fd;
@@ -33,14 +31,11 @@ final class Worker implements Runnable {
   final Request request;
   /** The reply being built. */
   final Reply reply;
-  /** Native memory this worker owns: receive buffer, reply buffer, scratch (0 until used). */
+  /** Native memory this worker owns: receive buffer, reply buffer. */
   private final long inAddress;
   private final long outAddress;
-  private long scratchAddress;
   /** The ioctl argument, a window of the reply buffer just past fuse_ioctl_out. */
   private final ByteBuffer ioctlData;
-  /** The copy_file_range scratch buffer, or null until first used. */
-  private ByteBuffer scratch;
 
   /** Creates a worker on {@code fd}. */
   Worker(int fd, Ops ops) {
@@ -59,15 +54,6 @@ final class Worker implements Runnable {
   /** The ioctl argument window (index 0 = the argument's first byte). */
   ByteBuffer ioctlData() {
     return ioctlData;
-  }
-
-  /** The copy_file_range scratch buffer. */
-  ByteBuffer scratch() {
-    if (scratch == null) {
-      scratchAddress = MemoryIO.getInstance().allocateMemory(SCRATCH_BYTES, false);
-      scratch = MemoryIO.getInstance().newDirectByteBuffer(scratchAddress, SCRATCH_BYTES);
-    }
-    return scratch;
   }
 
   /**
@@ -113,8 +99,5 @@ final class Worker implements Runnable {
     MemoryIO mem = MemoryIO.getInstance();
     mem.freeMemory(inAddress);
     mem.freeMemory(outAddress);
-    if (scratchAddress != 0) {
-      mem.freeMemory(scratchAddress);
-    }
   }
 }
