@@ -52,7 +52,7 @@ public final class ExtentIo {
       buf.clear().limit(n);
       device.read(buf, fromDevByte + done);
       buf.flip();
-      device.write(buf, toDevByte + done);
+      device.writeData(buf, toDevByte + done);
       done += n;
     }
     dur.noteWritten();
