@@ -5,18 +5,19 @@
 # still be alive, the mount is unmounted and `sealfs fsck -n` of the image must be clean.
 #
 #   bench/conformance.sh [-b native|jnr-fuse] [--pjdfstest DIR] [--fsx FSX] [--fsstress FSSTRESS]
-#                        [--fsx-ops N] [--fsx-mode both|mapped|rw] [--fsstress-ops N]
+#                        [--fsx-ops N] [--fsx-mode mapped,rw,odirect] [--fsstress-ops N]
 #                        [--fsstress-procs N] [--seed S]
 #
 # DIR is a built pjdfstest tree (DIR/pjdfstest and DIR/tests); FSX and FSSTRESS are xfstests'
 # ltp/fsx and ltp/fsstress binaries. Only the tools given run; docs/conformance.md says how to
-# build them. Runs as root (pjdfstest switches users; the native binding mounts with mount(2)).
-# Not run by CI: the tools are not Debian packages. Prints one summary line per run and exits
-# non-zero if any run failed. Logs stay in the run directory it names (under ${TMPDIR:-/tmp}).
+# build them. --fsx-mode lists the fsx runs (default mapped,rw; odirect adds an O_DIRECT run).
+# Runs as root (pjdfstest switches users; the native binding mounts with mount(2)). Not run by
+# CI: the tools are not Debian packages. Prints one summary line per run and exits non-zero if
+# any run failed. Logs stay in the run directory it names (under ${TMPDIR:-/tmp}).
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
-binding=native pjd='' fsx='' fsstress='' fsx_ops=1000000 fsx_mode=both fss_ops=20000 fss_procs=4 seed=1
+binding=native pjd='' fsx='' fsstress='' fsx_ops=1000000 fsx_mode=mapped,rw fss_ops=20000 fss_procs=4 seed=1
 while (($#)); do
   case $1 in
     -b | --binding) binding=$2; shift 2 ;;
@@ -28,7 +29,7 @@ while (($#)); do
     --fsstress-ops) fss_ops=$2; shift 2 ;;
     --fsstress-procs) fss_procs=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "sealfs: conformance.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +40,7 @@ RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sealfs-conformance.XXXX")
 chmod 0755 "$RUN_DIR"
 export SEALFS_BINDING=$binding CASE_DIR=$RUN_DIR
 # The mount helpers (fs_mkfs, fs_mount, fs_umount) and the unmount-on-exit trap of fuse-tests.
+# shellcheck source=../fuse-tests/lib/common.sh
 . "$HERE/../fuse-tests/lib/common.sh"
 set +e
 echo "conformance: binding $binding, logs in $RUN_DIR"
@@ -95,12 +97,17 @@ fi
 if [[ -n $fsx ]]; then
   # Default operation mix: read, write, mapped read and write, truncate, fallocate modes, punch
   # and zero range, copy_file_range (fsx probes each and disables what the filesystem refuses).
-  if [[ $fsx_mode != rw ]]; then
+  if [[ ,$fsx_mode, == *,mapped,* ]]; then
     run_one fsx-mapped "$fsx" -q -N "$fsx_ops" -S "$seed" -P "$RUN_DIR" fsx-mapped.file
   fi
   # read(2)/write(2) only, no mmap (-R -W).
-  if [[ $fsx_mode != mapped ]]; then
+  if [[ ,$fsx_mode, == *,rw,* ]]; then
     run_one fsx-rw "$fsx" -q -N "$fsx_ops" -S "$seed" -R -W -P "$RUN_DIR" fsx-rw.file
+  fi
+  # O_DIRECT (-Z), which needs -R -W and block-aligned reads, writes and truncates.
+  if [[ ,$fsx_mode, == *,odirect,* ]]; then
+    run_one fsx-odirect "$fsx" -q -N "$fsx_ops" -S "$seed" -Z -R -W -r 4096 -w 4096 -t 4096 \
+      -P "$RUN_DIR" fsx-odirect.file
   fi
 fi
 if [[ -n $fsstress ]]; then
