@@ -123,12 +123,12 @@ public final class FuseMount implements AutoCloseable {
   /** Our own option: worker threads of the native binding. */
   static final String THREADS = "threads=";
   /**
-   * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one when
-   * root mounts (it mounts with mount(2)); jnr-fuse for a user, whose mount goes through
-   * fusermount3, which only libfuse speaks to so far.
+   * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one, for
+   * root (mount(2)) and for users (through fusermount3, which also spares them access to a
+   * root-only /dev/fuse, which libfuse 2.9 needs).
    */
   public static String defaultBinding() {
-    return runningAsRoot() ? "native" : "jnr-fuse";
+    return "native";
   }
 
   /** The environment variable naming the binding used when -o binding= is not given. */
@@ -278,7 +278,7 @@ public final class FuseMount implements AutoCloseable {
   public static Path preflight(Path mountpoint, List<String> userOptions) {
     boolean jnr = binding(userOptions).equals("jnr-fuse");
     Path mnt = checkMountpoint(mountpoint);
-    checkEnvironment(jnr);
+    checkEnvironment(jnr, jnr || runningAsRoot());
     return mnt;
   }
 
@@ -344,18 +344,22 @@ public final class FuseMount implements AutoCloseable {
 
   /** Checks /dev/fuse, fusermount3 and libfuse.so.2. */
   static void checkEnvironment() {
-    checkEnvironment(true);
+    checkEnvironment(true, true);
   }
 
-  /** Checks /dev/fuse, fusermount3 and, if {@code libFuse}, libfuse.so.2. */
-  static void checkEnvironment(boolean libFuse) {
+  /**
+   * Checks /dev/fuse (that this user may open it if {@code openDevice}: fusermount3 opens it for
+   * a native user mount), fusermount3 and, if {@code libFuse}, libfuse.so.2.
+   */
+  static void checkEnvironment(boolean libFuse, boolean openDevice) {
     if (!Files.exists(DEV_FUSE)) {
       throw new FsException(Errno.ENOENT, "/dev/fuse is missing: install fuse3 and load the fuse"
           + " module (modprobe fuse); in a container pass --device /dev/fuse");
     }
-    if (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE)) {
-      throw new FsException(Errno.EACCES, "/dev/fuse is not accessible to this user; run as root"
-          + " or give the user read/write access to /dev/fuse");
+    if (openDevice && (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE))) {
+      throw new FsException(Errno.EACCES, "/dev/fuse is not accessible to this user; run as root,"
+          + " give the user read/write access to /dev/fuse, or use -o binding=native (which"
+          + " mounts through fusermount3)");
     }
     if (findOnPath("fusermount3") == null) {
       throw new FsException(Errno.ENOENT,
