@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
         "Options given with -o are added after these (a later value wins).",
         "FUSE binding: -o binding=native (the default; $SEALFS_BINDING sets another default)"
             + " speaks /dev/fuse itself: root mounts with mount(2), other users through"
-            + " fusermount3 (which opens /dev/fuse for them); protocol 7.38, 1 MiB requests,"
+            + " fusermount3; protocol 7.38, 1 MiB requests,"
             + " -o threads=N workers (default: cores), copy_file_range into a sealed file is"
             + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map, READDIRPLUS and STATX, and a"
             + " file opened while sealed is opened for direct I/O so that a refused write fails"
@@ -50,8 +50,7 @@ import picocli.CommandLine.Spec;
             + " unsealed files (docs/design.md). -o binding=jnr-fuse is libfuse 2.9 through"
             + " jnr-fuse: protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
             + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data), a write"
-            + " crossing EOF of a sealed file can come back short; a user needs read/write"
-            + " access to /dev/fuse for it.",
+            + " crossing EOF of a sealed file can come back short.",
         "Metrics: -o metrics=[HOST:]PORT serves Prometheus text at http://HOST:PORT/metrics"
             + " (HOST defaults to 127.0.0.1; PORT 0 picks a free port, shown by sealfs stats);"
             + " -o metrics records without a port. Off by default; sealfs stats MOUNTPOINT"

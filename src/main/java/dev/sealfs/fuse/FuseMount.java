@@ -124,8 +124,7 @@ public final class FuseMount implements AutoCloseable {
   static final String THREADS = "threads=";
   /**
    * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one, for
-   * root (mount(2)) and for users (through fusermount3, which also spares them access to a
-   * root-only /dev/fuse, which libfuse 2.9 needs).
+   * root (mount(2)) and for users (through fusermount3).
    */
   public static String defaultBinding() {
     return "native";
@@ -278,7 +277,7 @@ public final class FuseMount implements AutoCloseable {
   public static Path preflight(Path mountpoint, List<String> userOptions) {
     boolean jnr = binding(userOptions).equals("jnr-fuse");
     Path mnt = checkMountpoint(mountpoint);
-    checkEnvironment(jnr, jnr || runningAsRoot());
+    checkEnvironment(jnr);
     return mnt;
   }
 
@@ -344,22 +343,21 @@ public final class FuseMount implements AutoCloseable {
 
   /** Checks /dev/fuse, fusermount3 and libfuse.so.2. */
   static void checkEnvironment() {
-    checkEnvironment(true, true);
+    checkEnvironment(true);
   }
 
   /**
-   * Checks /dev/fuse (that this user may open it if {@code openDevice}: fusermount3 opens it for
-   * a native user mount), fusermount3 and, if {@code libFuse}, libfuse.so.2.
+   * Checks /dev/fuse (a user needs read/write access too: fusermount3 opens it as the user),
+   * fusermount3 and, if {@code libFuse}, libfuse.so.2.
    */
-  static void checkEnvironment(boolean libFuse, boolean openDevice) {
+  static void checkEnvironment(boolean libFuse) {
     if (!Files.exists(DEV_FUSE)) {
       throw new FsException(Errno.ENOENT, "/dev/fuse is missing: install fuse3 and load the fuse"
           + " module (modprobe fuse); in a container pass --device /dev/fuse");
     }
-    if (openDevice && (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE))) {
-      throw new FsException(Errno.EACCES, "/dev/fuse is not accessible to this user; run as root,"
-          + " give the user read/write access to /dev/fuse, or use -o binding=native (which"
-          + " mounts through fusermount3)");
+    if (!Files.isReadable(DEV_FUSE) || !Files.isWritable(DEV_FUSE)) {
+      throw new FsException(Errno.EACCES, "/dev/fuse is not accessible to this user; run as root"
+          + " or give the user read/write access to /dev/fuse");
     }
     if (findOnPath("fusermount3") == null) {
       throw new FsException(Errno.ENOENT,

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * Each worker owns its fd, its buffers and the reply path (the kernel matches a reply to its
  * request in the fd's own processing queue). Unmounting is {@link dev.sealfs.fuse.FuseMount}'s
- * job, exactly as for the jnr-fuse binding; {@link #run} only closes its fds once served. A
- * user whom /dev/fuse does not admit (it is often root-only) cannot clone fd0: the workers then
- * share it, which the kernel allows (each read takes one whole request).
+ * job, exactly as for the jnr-fuse binding; {@link #run} only closes its fds once served. If
+ * fd0 cannot be cloned (/dev/fuse not open to this user), the workers share it, which the
+ * kernel allows (each read takes one whole request).
  */
 public final class KernelSession {
 
