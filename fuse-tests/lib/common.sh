@@ -27,9 +27,9 @@ export FUSE_TESTS SEALFS CASE_DIR SEALFS_IMG SEALFS_MNT
 mkdir -p "$SEALFS_MNT"
 
 # The FUSE binding of every mount the case makes (`sealfs mount` reads SEALFS_BINDING): unless
-# the run chose one, what `sealfs mount` picks by itself, native for root and jnr-fuse for users.
+# the run chose one, what `sealfs mount` picks by itself: native.
 if [[ -z ${SEALFS_BINDING:-} ]]; then
-  if [[ $(id -u) -eq 0 ]]; then SEALFS_BINDING=native; else SEALFS_BINDING=jnr-fuse; fi
+  SEALFS_BINDING=native
 fi
 export SEALFS_BINDING
 

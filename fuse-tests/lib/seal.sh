@@ -150,7 +150,7 @@ seal_setup_with() {
 
 # seal_binding: the FUSE binding the mounts of this case use (native or jnr-fuse).
 seal_binding() {
-  printf '%s\n' "${SEALFS_BINDING:-jnr-fuse}"
+  printf '%s\n' "${SEALFS_BINDING:-native}"
 }
 
 # seal_need_native WHY: skips the case unless the mounts use the native binding.

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -39,15 +40,18 @@ import picocli.CommandLine.Spec;
     footerHeading = "%n",
     footer = {"Default options (always used): " + FuseMount.DEFAULT_OPTIONS_TEXT,
         "Options given with -o are added after these (a later value wins).",
-        "FUSE binding: -o binding=native (the default for root; $SEALFS_BINDING sets another"
-            + " default) speaks /dev/fuse itself (root only): protocol 7.38, 1 MiB requests,"
+        "FUSE binding: -o binding=native (the default; $SEALFS_BINDING sets another default)"
+            + " speaks /dev/fuse itself: root mounts with mount(2), other users through"
+            + " fusermount3; protocol 7.38, 1 MiB requests,"
             + " -o threads=N workers (default: cores), copy_file_range into a sealed file is"
-            + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map, the page cache is kept across"
-            + " opens of unsealed files and dropped when a seal ends (-o nokeep_cache: dropped at"
-            + " every open; docs/design.md). -o binding=jnr-fuse (the"
-            + " default for other users, through fusermount3) is libfuse 2.9 through jnr-fuse:"
-            + " protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
-            + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data).",
+            + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map, READDIRPLUS and STATX, and a"
+            + " file opened while sealed is opened for direct I/O so that a refused write fails"
+            + " whole (no short write); the page cache is kept across opens of unsealed files and"
+            + " dropped when a seal ends (-o nokeep_cache: dropped at every open; docs/design.md)."
+            + " -o binding=jnr-fuse is libfuse 2.9 through"
+            + " jnr-fuse: protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
+            + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data), a write"
+            + " crossing EOF of a sealed file can come back short.",
         "Metrics: -o metrics=[HOST:]PORT serves Prometheus text at http://HOST:PORT/metrics"
             + " (HOST defaults to 127.0.0.1; PORT 0 picks a free port, shown by sealfs stats);"
             + " -o metrics records without a port. Off by default; sealfs stats MOUNTPOINT"
@@ -152,8 +156,12 @@ final class MountCommand implements Callable<Integer> {
     SealFs.check(dev);
     warnAboutDeviceAccess(dev, fuseOpts);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
-    Path log = Paths.get(System.getProperty("java.io.tmpdir"),
-        "sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");
+    Path tmp = Paths.get(System.getProperty("java.io.tmpdir"));
+    Path log = tmp.resolve("sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");
+    if (Files.exists(log, LinkOption.NOFOLLOW_LINKS) && !Files.isWritable(log)) {
+      // another user's log from an earlier process with this pid (a user's mount after root's)
+      log = Files.createTempFile(tmp, "sealfs-" + base + "-", ".log");
+    }
     if (pid != null) {
       Files.deleteIfExists(pid);
     }

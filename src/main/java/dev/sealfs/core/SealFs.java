@@ -710,6 +710,14 @@ public final class SealFs implements AutoCloseable {
   }
 
   /**
+   * Sets who is told (inode number, under the inode's lock: only queue work there) when a
+   * revocation takes an inode's last seal (SPEC 10), which no UNSEAL or RELEASE reports.
+   */
+  public void onLastSealRevoked(LongConsumer listener) {
+    gate.setLastRevokedListener(listener);
+  }
+
+  /**
    * Interrupts thread {@code t} if it is waiting for a break of breakable seals (the native
    * binding's FUSE INTERRUPT): its operation fails with EINTR. True if it was waiting.
    */

@@ -123,12 +123,11 @@ public final class FuseMount implements AutoCloseable {
   /** Our own option: worker threads of the native binding. */
   static final String THREADS = "threads=";
   /**
-   * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one when
-   * root mounts (it mounts with mount(2)); jnr-fuse for a user, whose mount goes through
-   * fusermount3, which only libfuse speaks to so far.
+   * The binding used when neither -o binding= nor $SEALFS_BINDING is given: the native one, for
+   * root (mount(2)) and for users (through fusermount3).
    */
   public static String defaultBinding() {
-    return runningAsRoot() ? "native" : "jnr-fuse";
+    return "native";
   }
 
   /** The environment variable naming the binding used when -o binding= is not given. */
@@ -348,7 +347,10 @@ public final class FuseMount implements AutoCloseable {
     checkEnvironment(true);
   }
 
-  /** Checks /dev/fuse, fusermount3 and, if {@code libFuse}, libfuse.so.2. */
+  /**
+   * Checks /dev/fuse (a user needs read/write access too: fusermount3 opens it as the user),
+   * fusermount3 and, if {@code libFuse}, libfuse.so.2.
+   */
   static void checkEnvironment(boolean libFuse) {
     if (!Files.exists(DEV_FUSE)) {
       throw new FsException(Errno.ENOENT, "/dev/fuse is missing: install fuse3 and load the fuse"

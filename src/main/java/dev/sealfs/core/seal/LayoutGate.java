@@ -145,6 +145,8 @@ public final class LayoutGate {
   private Locker locker = (i, body) -> body.run();
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
+  /** Told the inode number when a revocation takes an inode's last seal (page-cache drop). */
+  private java.util.function.LongConsumer lastRevokedListener = ino -> { };
   /** Threads waiting for a break now (only these may be interrupted: see {@link #interrupt}). */
   private final Set<Thread> waiters = new HashSet<>();
   /** Revokes at deadlines that no waiter is left to see; created on the first break. */
@@ -171,6 +173,11 @@ public final class LayoutGate {
   /** Sets who is told when a holder's seal begins to break. */
   public void setBreakListener(Consumer<OpenFile> listener) {
     this.breakListener = listener == null ? of -> { } : listener;
+  }
+
+  /** Sets who is told when a revocation takes an inode's last seal. */
+  public void setLastRevokedListener(java.util.function.LongConsumer listener) {
+    this.lastRevokedListener = listener == null ? ino -> { } : listener;
   }
 
   /** Returns the seal_limit accounting. */
@@ -428,6 +435,9 @@ public final class LayoutGate {
     quarantine.revoke(i.ino, h.fh);
     LOG.warn("seal of handle {} on inode {} revoked ({} holders left)", h.fh, i.ino,
         i.holderCount());
+    if (i.holderCount() == 0) {
+      lastRevokedListener.accept(i.ino);
+    }
   }
 
   /** Clears {@code i}'s break deadline once none of its holders is breaking. */

@@ -4,7 +4,9 @@ package dev.sealfs.fuse.kernel;
  * The FUSE kernel protocol as sealfs speaks it: opcodes, INIT flags and the size and field
  * offsets of every struct the binding reads or writes (include/uapi/linux/fuse.h, protocol 7.38,
  * x86-64, little-endian). {@code FuseAbiHeaderTest} compiles the same names against Debian's
- * {@code /usr/include/linux/fuse.h} and checks every value here.
+ * {@code /usr/include/linux/fuse.h} and checks every value here. The few 7.39 names sealfs uses
+ * (DIRECT_IO_ALLOW_MMAP, STATX and its structs) are newer than Debian 12's header; the test
+ * declares them as the kernel's header has them when the installed header lacks them.
  *
  * <p>Offsets of an op struct are relative to the start of that struct, which follows the
  * 40-byte {@code fuse_in_header} in a request and the 16-byte {@code fuse_out_header} in a reply.
@@ -55,10 +57,13 @@ final class FuseAbi {
   static final int DESTROY = 38;
   static final int IOCTL = 39;
   static final int BATCH_FORGET = 42;
+  static final int READDIRPLUS = 44;
   static final int FALLOCATE = 43;
   static final int RENAME2 = 45;
   static final int LSEEK = 46;
   static final int COPY_FILE_RANGE = 47;
+  /** FUSE_STATX (protocol 7.39): statx(2) asking for more than the basic stats (btime). */
+  static final int STATX = 52;
   /** One past the highest opcode the dispatch table has a slot for. */
   static final int OPCODE_SLOTS = 64;
 
@@ -67,12 +72,16 @@ final class FuseAbi {
   static final long ATOMIC_O_TRUNC = 1L << 3;
   static final long BIG_WRITES = 1L << 5;
   static final long HAS_IOCTL_DIR = 1L << 11;
+  static final long DO_READDIRPLUS = 1L << 13;
+  static final long READDIRPLUS_AUTO = 1L << 14;
   static final long WRITEBACK_CACHE = 1L << 16;
   static final long PARALLEL_DIROPS = 1L << 18;
   static final long ABORT_ERROR = 1L << 21;
   static final long MAX_PAGES = 1L << 22;
   static final long HANDLE_KILLPRIV_V2 = 1L << 28;
   static final long INIT_EXT = 1L << 30;
+  /** Protocol 7.39: shared mmap of a FOPEN_DIRECT_IO handle goes through the page cache. */
+  static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
 
   // other flag values
   /** fuse_getattr_in.getattr_flags: fh is valid. */
@@ -81,6 +90,8 @@ final class FuseAbi {
   static final int IOCTL_FLAG_DIR = 1 << 4;
   /** fuse_write_in.write_flags: a delayed write from the page cache (mmap writeback). */
   static final int WRITE_CACHE = 1;
+  /** fuse_open_out.open_flags: bypass the page cache for this handle's reads and writes. */
+  static final int FOPEN_DIRECT_IO = 1 << 0;
   /** fuse_open_out.open_flags: keep the page cache at this open. */
   static final int FOPEN_KEEP_CACHE = 1 << 1;
   /** Notification code (fuse_out_header.error of an unsolicited message): invalidate an inode. */
@@ -271,6 +282,47 @@ final class FuseAbi {
   static final int DIRENT_OFF = 8;
   static final int DIRENT_NAMELEN = 16;
   static final int DIRENT_TYPE = 20;
+
+  // struct fuse_direntplus (152 + name, padded to 8): a fuse_entry_out, then a fuse_dirent
+  static final int DIRENTPLUS_SIZE = 152;
+  static final int DIRENTPLUS_ENTRY_OUT = 0;
+  static final int DIRENTPLUS_DIRENT = 128;
+
+  // struct fuse_statx_in (24), fuse_statx_out (288) with a fuse_statx (256) at STAT
+  static final int STATX_IN_SIZE = 24;
+  static final int STATX_IN_GETATTR_FLAGS = 0;
+  static final int STATX_IN_FH = 8;
+  static final int STATX_IN_SX_FLAGS = 16;
+  static final int STATX_IN_SX_MASK = 20;
+  static final int STATX_OUT_SIZE = 288;
+  static final int STATX_OUT_ATTR_VALID = 0;
+  static final int STATX_OUT_ATTR_VALID_NSEC = 8;
+  static final int STATX_OUT_FLAGS = 12;
+  static final int STATX_OUT_STAT = 32;
+  static final int SX_SIZE = 256;
+  static final int SX_MASK = 0;
+  static final int SX_BLKSIZE = 4;
+  static final int SX_ATTRIBUTES = 8;
+  static final int SX_NLINK = 16;
+  static final int SX_UID = 20;
+  static final int SX_GID = 24;
+  static final int SX_MODE = 28;
+  static final int SX_INO = 32;
+  static final int SX_SIZE_BYTES = 40;
+  static final int SX_BLOCKS = 48;
+  static final int SX_ATTRIBUTES_MASK = 56;
+  static final int SX_ATIME = 64;
+  static final int SX_BTIME = 80;
+  static final int SX_CTIME = 96;
+  static final int SX_MTIME = 112;
+  static final int SX_RDEV_MAJOR = 128;
+  static final int SX_RDEV_MINOR = 132;
+  static final int SX_DEV_MAJOR = 136;
+  static final int SX_DEV_MINOR = 140;
+  // struct fuse_sx_time (16)
+  static final int SX_TIME_SIZE = 16;
+  static final int SX_TIME_TV_SEC = 0;
+  static final int SX_TIME_TV_NSEC = 8;
 
   // struct fuse_ioctl_in (32), fuse_ioctl_out (16)
   static final int IOCTL_IN_SIZE = 32;

@@ -22,10 +22,16 @@ import org.slf4j.LoggerFactory;
  *       the kernel need not ask GETXATTR security.capability before every write (off with
  *       {@code -o nokillpriv_v2}).
  *   <li>INIT_EXT: the 64-bit flag words (flags2) are understood.
+ *   <li>DO_READDIRPLUS and READDIRPLUS_AUTO: a listing carries each entry's attributes and node
+ *       id, sparing {@code ls -l} a LOOKUP per name; the kernel uses it where a listing is
+ *       followed by lookups and plain READDIR otherwise.
+ *   <li>DIRECT_IO_ALLOW_MMAP (protocol 7.39; the kernel honours it at any minor): a shared
+ *       mmap of a FOPEN_DIRECT_IO handle (a file opened while sealed, see {@link Ops}) goes
+ *       through the page cache instead of failing with ENODEV.
  * </ul>
  * Not asked for: WRITEBACK_CACHE (a seal's refusal must come back from the write(2) that causes
  * it, before the data is accepted; with a writeback cache the data is accepted into the page
- * cache and the WRITE comes later), DO_READDIRPLUS, POSIX/FLOCK locks (the kernel keeps them
+ * cache and the WRITE comes later), POSIX/FLOCK locks (the kernel keeps them
  * locally), DONT_MASK (the kernel applies the umask).
  */
 final class Init {
@@ -73,7 +79,8 @@ final class Init {
   long wanted() {
     long w = FuseAbi.ASYNC_READ | FuseAbi.ATOMIC_O_TRUNC | FuseAbi.BIG_WRITES
         | FuseAbi.HAS_IOCTL_DIR | FuseAbi.PARALLEL_DIROPS | FuseAbi.ABORT_ERROR | FuseAbi.MAX_PAGES
-        | FuseAbi.INIT_EXT;
+        | FuseAbi.INIT_EXT | FuseAbi.DO_READDIRPLUS | FuseAbi.READDIRPLUS_AUTO
+        | FuseAbi.DIRECT_IO_ALLOW_MMAP;
     return killPrivV2 ? w | FuseAbi.HANDLE_KILLPRIV_V2 : w;
   }
 

@@ -87,18 +87,12 @@ public record KernelMount(String source, String type, long flags, String kernelO
 
   /** Returns the MS_* flag an option stands for, or 0. */
   static long flag(String o) {
-    switch (o) {
-      case "nosuid": return Libc.MS_NOSUID;
-      case "nodev": return Libc.MS_NODEV;
-      case "noexec": return Libc.MS_NOEXEC;
-      case "sync": return Libc.MS_SYNCHRONOUS;
-      case "dirsync": return Libc.MS_DIRSYNC;
-      case "noatime": return Libc.MS_NOATIME;
-      case "nodiratime": return Libc.MS_NODIRATIME;
-      case "relatime": return Libc.MS_RELATIME;
-      case "strictatime": return Libc.MS_STRICTATIME;
-      default: return 0;
+    for (int k = 0; k < FLAG_NAMES.length; k++) {
+      if (FLAG_NAMES[k].equals(o)) {
+        return FLAG_BITS[k];
+      }
     }
+    return 0;
   }
 
   /** Undoes libfuse -o escaping ({@code \,} and {@code \\}). */
@@ -112,6 +106,37 @@ public record KernelMount(String source, String type, long flags, String kernelO
       sb.append(c);
     }
     return sb.toString();
+  }
+
+  /** MS_* flags and the fusermount3 option naming each, in the order they are written. */
+  private static final long[] FLAG_BITS = {Libc.MS_RDONLY, Libc.MS_NOSUID, Libc.MS_NODEV,
+      Libc.MS_NOEXEC, Libc.MS_SYNCHRONOUS, Libc.MS_DIRSYNC, Libc.MS_NOATIME, Libc.MS_NODIRATIME,
+      Libc.MS_RELATIME, Libc.MS_STRICTATIME};
+  /** The option names of {@link #FLAG_BITS}. */
+  private static final String[] FLAG_NAMES = {"ro", "nosuid", "nodev", "noexec", "sync",
+      "dirsync", "noatime", "nodiratime", "relatime", "strictatime"};
+
+  /**
+   * The -o list for {@code fusermount3} (a user's mount): fsname= (escaped as libfuse does),
+   * subtype=, the flags by name and the kernel options; fusermount3 adds fd=, rootmode=,
+   * user_id= and group_id= itself, and refuses what a user may not ask for (suid, dev,
+   * allow_other without user_allow_other in /etc/fuse.conf).
+   */
+  String fusermountOptions() {
+    List<String> o = new ArrayList<>();
+    o.add("fsname=" + source.replace("\\", "\\\\").replace(",", "\\,"));
+    if (type.startsWith("fuse.")) {
+      o.add("subtype=" + type.substring("fuse.".length()));
+    }
+    for (int k = 0; k < FLAG_BITS.length; k++) {
+      if ((flags & FLAG_BITS[k]) != 0) {
+        o.add(FLAG_NAMES[k]);
+      }
+    }
+    if (!kernelOptions.isEmpty()) {
+      o.add(kernelOptions);
+    }
+    return String.join(",", o);
   }
 
   /** The kernel's option string for {@code fd}, the root mode and the mounting user. */

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Theory of operation</h2>
  *
  * <pre>
- *   run():  open /dev/fuse (fd0) -- mount(2) "fd=fd0,rootmode=40000,user_id,group_id,..."
+ *   run():  root: open /dev/fuse (fd0) -- mount(2) "fd=fd0,rootmode=40000,user_id,group_id,..."
+ *           a user: fd0 from fusermount3 over a socket (UserMount), which mounts for us
  *           worker 0 serves fd0 until INIT is answered (nothing else is queued before it)
  *           workers 1..N-1: open /dev/fuse, ioctl(FUSE_DEV_IOC_CLONE, fd0), own thread each
  *           worker 0 serves on in the calling thread; run() returns when every worker has seen
@@ -26,13 +27,20 @@ import org.slf4j.LoggerFactory;
  *
  * Each worker owns its fd, its buffers and the reply path (the kernel matches a reply to its
  * request in the fd's own processing queue). Unmounting is {@link dev.sealfs.fuse.FuseMount}'s
- * job, exactly as for the jnr-fuse binding; {@link #run} only closes its fds once served. The
- * mount needs root (mount(2)); a user mount through fusermount3 is not implemented yet.
+ * job, exactly as for the jnr-fuse binding; {@link #run} only closes its fds once served. If
+ * fd0 cannot be cloned (/dev/fuse not open to this user), the workers share it, which the
+ * kernel allows (each read takes one whole request).
  */
 public final class KernelSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(KernelSession.class);
 
+  /** errno EPERM. */
+  private static final int EPERM = 1;
+  /** errno EACCES. */
+  private static final int EACCES = 13;
+  /** errno EINVAL. */
+  private static final int EINVAL = 22;
   /** The FUSE device. */
   private static final byte[] DEV_FUSE = Libc.cString("/dev/fuse".getBytes(Charset.defaultCharset()));
 
@@ -89,17 +97,13 @@ public final class KernelSession {
    */
   public int run(String[] ignored) {
     Libc.Api c = Libc.api();
-    int fd0 = c.open(DEV_FUSE, Libc.O_RDWR | Libc.O_CLOEXEC);
-    if (fd0 < 0) {
-      throw new FsException(Errno.EIO, "cannot open /dev/fuse (errno " + Libc.errno() + ")");
-    }
+    int fd0 = connect(c);
     List<Integer> fds = new ArrayList<>();
     fds.add(fd0);
     List<Thread> threads = new ArrayList<>();
     CacheInvalidator cache = spec.keepCache() ? new CacheInvalidator(fd0) : null;
     Ops ops = new Ops(fs, init, debug, cache, metrics);
     try {
-      mount(c, fd0);
       if (cache != null) {
         Thread notifier = new Thread(cache, "sealfs-fuse-notify");
         notifier.setDaemon(true);
@@ -112,8 +116,10 @@ public final class KernelSession {
           return 1;
         }
       }
+      boolean cloning = true;
       for (int k = 1; k < spec.threads(); k++) {
-        int fd = cloneFd(c, fd0);
+        int fd = cloning ? cloneFd(c, fd0) : fd0;
+        cloning = fd != fd0;
         if (fd != fd0) {
           fds.add(fd);
         }
@@ -142,30 +148,49 @@ public final class KernelSession {
     }
   }
 
-  /** mount(2) of the connection on {@code fd}. */
-  private void mount(Libc.Api c, int fd) {
+  /**
+   * Mounts and returns the connection's /dev/fuse fd: root opens /dev/fuse and calls mount(2);
+   * a user, or root without the right to mount(2) (EPERM, e.g. in a user namespace), goes
+   * through fusermount3 ({@link UserMount}), as libfuse does.
+   */
+  private int connect(Libc.Api c) {
+    if (c.getuid() != 0) {
+      return UserMount.mount(spec, mountpoint, jnuCharset());
+    }
+    int fd = c.open(DEV_FUSE, Libc.O_RDWR | Libc.O_CLOEXEC);
+    if (fd < 0) {
+      throw new FsException(Errno.EIO, "cannot open /dev/fuse (errno " + Libc.errno() + ")");
+    }
     String data = spec.data(fd, c.getuid(), c.getgid());
     int rc = c.mount(Libc.cString(spec.source().getBytes(jnuCharset())), mountpoint,
         Libc.cString(spec.type().getBytes(Charset.defaultCharset())), spec.flags(),
         Libc.cString(data.getBytes(Charset.defaultCharset())));
-    if (rc != 0) {
-      int e = Libc.errno();
-      String why = e == 1 ? "operation not permitted: the native binding mounts with mount(2),"
-          + " which needs root; use -o binding=jnr-fuse as a user"
-          : e == 22 ? "invalid argument: an -o option the kernel does not know? (" + data + ")"
-          : "errno " + e;
-      throw new FsException(Errno.EIO, "mount(2) failed: " + why);
+    if (rc == 0) {
+      LOG.info("mounted {} type {} flags 0x{} options {}", spec.source(), spec.type(),
+          Long.toHexString(spec.flags()), data);
+      return fd;
     }
-    LOG.info("mounted {} type {} flags 0x{} options {}", spec.source(), spec.type(),
-        Long.toHexString(spec.flags()), data);
+    int e = Libc.errno();
+    c.close(fd);
+    if (e == EPERM) {
+      LOG.info("mount(2) not permitted; mounting through fusermount3");
+      return UserMount.mount(spec, mountpoint, jnuCharset());
+    }
+    String why = e == EINVAL ? "invalid argument: an -o option the kernel does not know? ("
+        + data + ")" : "errno " + e;
+    throw new FsException(Errno.EIO, "mount(2) failed: " + why);
   }
 
   /** Returns a clone of {@code fd0} for one worker, or {@code fd0} itself if cloning fails. */
   private static int cloneFd(Libc.Api c, int fd0) {
     int fd = c.open(DEV_FUSE, Libc.O_RDWR | Libc.O_CLOEXEC);
     if (fd < 0) {
-      LOG.warn("sealfs: cannot open /dev/fuse for a clone (errno {}); sharing fd {}",
-          Libc.errno(), fd0);
+      int e = Libc.errno();
+      if (e == EACCES) {
+        LOG.info("/dev/fuse is not open to this user: the workers share fd {}", fd0);
+      } else {
+        LOG.warn("sealfs: cannot open /dev/fuse for a clone (errno {}); sharing fd {}", e, fd0);
+      }
       return fd0;
     }
     if (c.ioctl(fd, FuseAbi.DEV_IOC_CLONE, new int[] {fd0}) != 0) {

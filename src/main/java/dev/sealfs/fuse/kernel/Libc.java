@@ -3,6 +3,7 @@ package dev.sealfs.fuse.kernel;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
@@ -43,6 +44,19 @@ public final class Libc {
 
     /** getuid(2). */
     int getuid();
+
+    /** socketpair(2). */
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+    /** recvmsg(2) with the struct msghdr at address {@code msg}. */
+    @ssize_t long recvmsg(int fd, @intptr_t long msg, int flags);
+
+    /** posix_spawnp(3) with no file actions or attributes; argv and envp are char ** addresses. */
+    int posix_spawnp(@Out int[] pid, @In byte[] file, @intptr_t long fileActions,
+        @intptr_t long attr, @intptr_t long argv, @intptr_t long envp);
+
+    /** waitpid(2). */
+    int waitpid(int pid, @Out int[] status, int options);
 
     /** getgid(2). */
     int getgid();

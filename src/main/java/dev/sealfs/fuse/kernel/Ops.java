@@ -74,6 +74,11 @@ final class Ops {
     this.debug = debug;
     this.cache = cache;
     this.waits = new SealWaits(fs.core());
+    if (cache != null && fs.core() != null) {
+      // A revocation ends a seal without an UNSEAL or RELEASE through the mount (SPEC 10):
+      // a direct client may have written the blocks, so the cached pages go as at an unseal.
+      fs.core().onLastSealRevoked(cache::invalidate);
+    }
     this.metrics = metrics;
     this.opMetrics = metrics != null && metrics.recording()
         ? new OpMetrics[FuseAbi.OPCODE_SLOTS] : null;
@@ -123,8 +128,8 @@ final class Ops {
     }
     if (res < 0) {
       out.error(unique, -res);
-    } else {
-      out.send(unique, res);
+    } else if (!out.send(unique, res) && op == FuseAbi.READDIRPLUS) {
+      forgetListed(out, res); // the kernel never saw these entries: undo their lookups
     }
   }
 
@@ -177,6 +182,8 @@ final class Ops {
       case FuseAbi.STATFS -> "statfs";
       case FuseAbi.OPENDIR -> "opendir";
       case FuseAbi.READDIR -> "readdir";
+      case FuseAbi.READDIRPLUS -> "readdirplus";
+      case FuseAbi.STATX -> "statx";
       case FuseAbi.RELEASEDIR -> "releasedir";
       case FuseAbi.FSYNCDIR -> "fsyncdir";
       case FuseAbi.SETXATTR -> "setxattr";
@@ -221,6 +228,8 @@ final class Ops {
       case FuseAbi.STATFS: return statfs(out);
       case FuseAbi.OPENDIR: return opendir(r, out);
       case FuseAbi.READDIR: return readdir(r, out);
+      case FuseAbi.READDIRPLUS: return readdirplus(r, out);
+      case FuseAbi.STATX: return statx(r, out);
       case FuseAbi.RELEASEDIR: return releasedir(r);
       case FuseAbi.FSYNCDIR: return fsyncdir(r);
       case FuseAbi.SETXATTR: return setxattr(r);
@@ -372,19 +381,31 @@ final class Ops {
   }
 
   /**
-   * Records handle {@code fh} of {@code ino} and returns its open_flags: FOPEN_KEEP_CACHE unless
-   * the file is sealed (a direct client may have written its blocks), its invalidation is still
-   * queued (see {@link CacheInvalidator}), or a read would update its atime: FUSE leaves atime
-   * to the filesystem, and a read served from the page cache never reaches it, so such an open
-   * drops the cache and its first read comes here (relatime: once after each change, or a day).
+   * Records handle {@code fh} of {@code ino} and returns its open_flags.
+   *
+   * <p>FOPEN_DIRECT_IO if the file is sealed now (by this open's seal_on_open or by any other
+   * holder) and the kernel agreed to DIRECT_IO_ALLOW_MMAP: the kernel then sends each write(2)
+   * as WRITE requests of up to max_write straight from the caller's buffer, never split at a
+   * partly written, uncached page, so a write that a seal refuses fails whole with ETXTBSY
+   * instead of coming back short (SPEC 2; README "kernel split"). Without ALLOW_MMAP a shared
+   * mmap of such a handle would fail with ENODEV, so the flag is not used then.
+   *
+   * <p>FOPEN_KEEP_CACHE (the default; not with {@code -o nokeep_cache}) unless the file is
+   * sealed (a direct client may have written its blocks), its invalidation is still queued (see
+   * {@link CacheInvalidator}), or a read would update its atime: FUSE leaves atime to the
+   * filesystem, and a read served from the page cache never reaches it, so such an open drops
+   * the cache and its first read comes here (relatime: once after each change, or a day).
    */
   private int opened(long ino, long fh) {
+    boolean sealed = inodeSealed(ino);
+    int flags = sealed && (init.flags() & FuseAbi.DIRECT_IO_ALLOW_MMAP) != 0
+        ? FuseAbi.FOPEN_DIRECT_IO : 0;
     if (cache == null) {
-      return 0;
+      return flags;
     }
     handleInodes.put(fh, ino);
-    return cache.mayKeepCache(ino) && !fs.core().sealStatus(fh).sealed()
-        && !fs.core().atimeDue(fh) ? FuseAbi.FOPEN_KEEP_CACHE : 0;
+    return cache.mayKeepCache(ino) && !sealed && !fs.core().atimeDue(fh)
+        ? flags | FuseAbi.FOPEN_KEEP_CACHE : flags;
   }
 
   /** Queues the cache invalidation of the file behind {@code fh} if it is no longer sealed. */
@@ -396,6 +417,9 @@ final class Ops {
 
   /** True if inode {@code ino} has a seal holder (read through the core's virtual xattr). */
   private boolean inodeSealed(long ino) {
+    if (fs.core() == null) {
+      return false; // wire tests without a filesystem
+    }
     try {
       byte[] v = fs.core().getxattr(ino, dev.sealfs.client.SealAbi.XATTR_SEAL);
       return new String(v, java.nio.charset.StandardCharsets.ISO_8859_1).startsWith("sealed");
@@ -564,6 +588,109 @@ final class Ops {
       at += rec;
     }
     return at;
+  }
+
+  /**
+   * READDIRPLUS: each entry with its fuse_entry_out. Every entry sent with a node id counts one
+   * lookup (the kernel links each one it parses, or FORGETs it itself), so the lookup is taken
+   * only once the record is known to fit; "." and ".." go with node id 0, which the kernel
+   * skips without counting, as it does an entry gone since the listing was read.
+   */
+  private int readdirplus(Request r, Reply out) {
+    r.need(FuseAbi.READ_IN_SIZE);
+    long offset = r.u64(FuseAbi.READ_IN_OFFSET);
+    int size = Math.min(r.u32(FuseAbi.READ_IN_SIZE_BYTES), out.capacity());
+    long dir = r.nodeId();
+    List<DirEntry> list = fs.readdir(dir, r.u64(FuseAbi.READ_IN_FH), offset == 0);
+    int at = 0;
+    for (long k = offset; k < list.size(); k++) {
+      DirEntry e = list.get((int) k);
+      String name = e.name();
+      int rec = (FuseAbi.DIRENTPLUS_SIZE + name.length() + 7) & ~7;
+      if (at + rec > size) {
+        break;
+      }
+      NodeFs.Entry found = name.equals(".") || name.equals("..") ? null : lookupListed(dir, name);
+      long ino = e.ino();
+      if (found == null) {
+        out.zero(at, at + FuseAbi.ENTRY_OUT_SIZE);
+      } else {
+        out.entryAt(at + FuseAbi.DIRENTPLUS_ENTRY_OUT, found.nodeId(), found.stat(),
+            ENTRY_VALID_NS);
+        ino = found.nodeId();
+      }
+      int d = at + FuseAbi.DIRENTPLUS_DIRENT;
+      out.u64(d + FuseAbi.DIRENT_INO, ino);
+      out.u64(d + FuseAbi.DIRENT_OFF, k + 1);
+      out.u32(d + FuseAbi.DIRENT_NAMELEN, name.length());
+      out.u32(d + FuseAbi.DIRENT_TYPE, ((found == null ? e.mode() : found.stat().mode()) >>> 12)
+          & 017);
+      out.string(d + FuseAbi.DIRENT_SIZE, name);
+      out.zero(d + FuseAbi.DIRENT_SIZE + name.length(), at + rec);
+      at += rec;
+    }
+    return at;
+  }
+
+  /** Looks up a listed name, taking one lookup; null if it is gone since the listing. */
+  private NodeFs.Entry lookupListed(long dir, String name) {
+    try {
+      return fs.lookup(dir, name);
+    } catch (FsException e) {
+      return null;
+    }
+  }
+
+  /** Drops the lookups of a READDIRPLUS reply of {@code bodyLength} bytes the kernel refused. */
+  private void forgetListed(Reply out, int bodyLength) {
+    int at = 0;
+    while (at + FuseAbi.DIRENTPLUS_SIZE <= bodyLength) {
+      long nodeId = out.u64At(at + FuseAbi.DIRENTPLUS_ENTRY_OUT + FuseAbi.ENTRY_OUT_NODEID);
+      int nameLen = out.u32At(at + FuseAbi.DIRENTPLUS_DIRENT + FuseAbi.DIRENT_NAMELEN);
+      if (nodeId != 0) {
+        fs.forget(nodeId, 1);
+      }
+      at += (FuseAbi.DIRENTPLUS_SIZE + nameLen + 7) & ~7;
+    }
+  }
+
+  /** statx(2) mask bits of the basic stats (linux/stat.h STATX_BASIC_STATS): all sealfs has. */
+  static final int STATX_BASIC_STATS = 0x7ff;
+
+  /**
+   * STATX (sent for a statx(2) that asks for more than the basic stats, e.g. btime): the same
+   * attributes as GETATTR in struct fuse_statx. sealfs keeps no birth time, so the mask is the
+   * basic stats and the caller's stx_mask says btime is missing, as on a filesystem without it.
+   */
+  private int statx(Request r, Reply out) {
+    r.need(FuseAbi.STATX_IN_SIZE);
+    long fh = (r.u32(FuseAbi.STATX_IN_GETATTR_FLAGS) & FuseAbi.GETATTR_FH) != 0
+        ? r.u64(FuseAbi.STATX_IN_FH) : -1;
+    Stat st = fs.getattr(r.nodeId(), fh);
+    out.zero(0, FuseAbi.STATX_OUT_SIZE); // attr_valid 0, as GETATTR's
+    int s = FuseAbi.STATX_OUT_STAT;
+    out.u32(s + FuseAbi.SX_MASK, STATX_BASIC_STATS);
+    out.u32(s + FuseAbi.SX_BLKSIZE, st.blockSize());
+    out.u32(s + FuseAbi.SX_NLINK, (int) st.nlink());
+    out.u32(s + FuseAbi.SX_UID, st.uid());
+    out.u32(s + FuseAbi.SX_GID, st.gid());
+    out.u16(s + FuseAbi.SX_MODE, st.mode());
+    out.u64(s + FuseAbi.SX_INO, st.ino());
+    out.u64(s + FuseAbi.SX_SIZE_BYTES, st.size());
+    out.u64(s + FuseAbi.SX_BLOCKS, st.blocks512());
+    sxTime(out, s + FuseAbi.SX_ATIME, st.atimeNs());
+    sxTime(out, s + FuseAbi.SX_MTIME, st.mtimeNs());
+    sxTime(out, s + FuseAbi.SX_CTIME, st.ctimeNs());
+    int rdev = (int) st.rdev(); // the kernel's new_encode_dev form, as MKNOD sent it
+    out.u32(s + FuseAbi.SX_RDEV_MAJOR, (rdev & 0xfff00) >>> 8);
+    out.u32(s + FuseAbi.SX_RDEV_MINOR, (rdev & 0xff) | ((rdev >>> 12) & 0xfff00));
+    return FuseAbi.STATX_OUT_SIZE;
+  }
+
+  /** Writes a struct fuse_sx_time of {@code ns} nanoseconds since the epoch at {@code off}. */
+  private static void sxTime(Reply out, int off, long ns) {
+    out.u64(off + FuseAbi.SX_TIME_TV_SEC, Math.floorDiv(ns, 1_000_000_000L));
+    out.u32(off + FuseAbi.SX_TIME_TV_NSEC, (int) Math.floorMod(ns, 1_000_000_000L));
   }
 
   private int releasedir(Request r) {

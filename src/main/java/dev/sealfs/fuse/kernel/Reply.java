@@ -105,23 +105,41 @@ final class Reply {
 
   /** Writes a struct fuse_entry_out for {@code nodeId} at body offset 0; returns its size. */
   int entry(long nodeId, Stat s, long entryValidNs) {
-    u64(FuseAbi.ENTRY_OUT_NODEID, nodeId);
-    u64(FuseAbi.ENTRY_OUT_GENERATION, 0);
-    u64(FuseAbi.ENTRY_OUT_ENTRY_VALID, entryValidNs / NS);
-    u64(FuseAbi.ENTRY_OUT_ATTR_VALID, 0);
-    u32(FuseAbi.ENTRY_OUT_ENTRY_VALID_NSEC, (int) (entryValidNs % NS));
-    u32(FuseAbi.ENTRY_OUT_ATTR_VALID_NSEC, 0);
-    attr(FuseAbi.ENTRY_OUT_ATTR, s);
+    return entryAt(0, nodeId, s, entryValidNs);
+  }
+
+  /** Writes a struct fuse_entry_out at body offset {@code off}; returns its size. */
+  int entryAt(int off, long nodeId, Stat s, long entryValidNs) {
+    u64(off + FuseAbi.ENTRY_OUT_NODEID, nodeId);
+    u64(off + FuseAbi.ENTRY_OUT_GENERATION, 0);
+    u64(off + FuseAbi.ENTRY_OUT_ENTRY_VALID, entryValidNs / NS);
+    u64(off + FuseAbi.ENTRY_OUT_ATTR_VALID, 0);
+    u32(off + FuseAbi.ENTRY_OUT_ENTRY_VALID_NSEC, (int) (entryValidNs % NS));
+    u32(off + FuseAbi.ENTRY_OUT_ATTR_VALID_NSEC, 0);
+    attr(off + FuseAbi.ENTRY_OUT_ATTR, s);
     return FuseAbi.ENTRY_OUT_SIZE;
   }
 
-  /** Sends a successful reply with {@code bodyLength} body bytes to request {@code unique}. */
-  void send(long unique, int bodyLength) {
+  /** Reads back the u64 at body offset {@code off} (what a handler wrote there). */
+  long u64At(int off) {
+    return buf.getLong(at(off));
+  }
+
+  /** Reads back the u32 at body offset {@code off}. */
+  int u32At(int off) {
+    return buf.getInt(at(off));
+  }
+
+  /**
+   * Sends a successful reply with {@code bodyLength} body bytes to request {@code unique}; false
+   * if the kernel did not take it (the request was interrupted or the connection is gone).
+   */
+  boolean send(long unique, int bodyLength) {
     int len = FuseAbi.OUT_HEADER_SIZE + bodyLength;
     buf.putInt(FuseAbi.OUT_LEN, len);
     buf.putInt(FuseAbi.OUT_ERROR, 0);
     buf.putLong(FuseAbi.OUT_UNIQUE, unique);
-    write(len, unique);
+    return write(len, unique);
   }
 
   /** Sends an error reply ({@code errno} positive) to request {@code unique}. */
@@ -133,7 +151,7 @@ final class Reply {
   }
 
   /** One write(2) of the first {@code len} bytes; ENOENT (request interrupted) is normal. */
-  private void write(int len, long unique) {
+  private boolean write(int len, long unique) {
     long n = Libc.api().write(fd, address, len);
     if (n != len) {
       int e = n < 0 ? Libc.errno() : 0;
@@ -141,6 +159,8 @@ final class Reply {
         LOG.warn("sealfs: reply to request {} not taken (wrote {} of {}, errno {})", unique, n,
             len, e);
       }
+      return false;
     }
+    return true;
   }
 }

@@ -40,4 +40,26 @@ final class KernelMountTest {
     assertEquals("max_read=65536,whatever", m.kernelOptions());
     assertThrows(IllegalArgumentException.class, () -> KernelMount.of(List.of("threads=0"), 2));
   }
+
+  /** A user's mount hands fusermount3 the same options, flags by name, fsname escaped. */
+  @Test
+  void fusermountOptions() {
+    KernelMount m = KernelMount.of(List.of("big_writes", "fsname=/dev/x\\,y", "subtype=sealfs",
+        "default_permissions", "use_ino", "noatime", "ro"), 2);
+    assertEquals("fsname=/dev/x\\,y,subtype=sealfs,ro,nosuid,nodev,noatime,default_permissions",
+        m.fusermountOptions());
+  }
+
+  /** No SCM_RIGHTS message (the sender closed its end) is -1, not a descriptor. */
+  @Test
+  void receiveFdAtEof() {
+    Libc.Api c = Libc.api();
+    int[] sv = new int[2];
+    assertEquals(0, c.socketpair(UserMount.AF_UNIX, UserMount.SOCK_STREAM, 0, sv));
+    c.close(sv[1]);
+    assertEquals(-1, UserMount.receiveFd(c, sv[0]));
+    c.close(sv[0]);
+    assertEquals("exit status 1", UserMount.describe(1 << 8));
+    assertEquals("killed by signal 9", UserMount.describe(9));
+  }
 }

@@ -153,19 +153,30 @@ final class OpsWireTest {
     return b;
   }
 
+  /** Makes a fresh 64 MiB filesystem image in the test's directory. */
+  private Path image() throws Exception {
+    Path img = dir.resolve("img");
+    Mkfs.run(img, 64L << 20, 4096, true, false);
+    return img;
+  }
+
+  /** Creates and opens "f" in the root (O_RDWR, mode 0644); returns the CREATE reply. */
+  private static ByteBuffer createF(Wire w) throws Exception {
+    ByteBuffer cr = body(FuseAbi.CREATE_IN_SIZE, "f");
+    cr.putInt(FuseAbi.CREATE_IN_FLAGS, 2).putInt(FuseAbi.CREATE_IN_MODE, 0100644);
+    return w.call(FuseAbi.CREATE, NodeFs.ROOT, cr.array());
+  }
+
   /** Keeps the page cache at open unless sealed; the last unseal queues an invalidation. */
   @Test
   void keepCacheUntilSealedAndInvalidateAtTheLastUnseal() throws Exception {
-    Path img = dir.resolve("img");
-    Mkfs.run(img, 64L << 20, 4096, true, false);
+    Path img = image();
     CacheInvalidator cache = new CacheInvalidator(-1); // not started: the queue is inspected
     try (SealFs core = SealFs.open(img, false); Wire w = new Wire(dir.resolve("r"),
         new CoreNodeFs(core), cache)) {
       int o = FuseAbi.OUT_HEADER_SIZE;
       w.call(FuseAbi.INIT, 0, initIn(38, FuseAbi.MAX_PAGES));
-      ByteBuffer cr = body(FuseAbi.CREATE_IN_SIZE, "f");
-      cr.putInt(FuseAbi.CREATE_IN_FLAGS, 2).putInt(FuseAbi.CREATE_IN_MODE, 0100644);
-      ByteBuffer r = w.call(FuseAbi.CREATE, NodeFs.ROOT, cr.array());
+      ByteBuffer r = createF(w);
       long ino = r.getLong(o + FuseAbi.ENTRY_OUT_NODEID);
       long holder = r.getLong(o + FuseAbi.ENTRY_OUT_SIZE + FuseAbi.OPEN_OUT_FH);
       assertEquals(FuseAbi.FOPEN_KEEP_CACHE,
@@ -190,6 +201,89 @@ final class OpsWireTest {
       assertTrue(!cache.mayKeepCache(ino), "the last holder's release queues an invalidation");
       r = w.call(FuseAbi.OPEN, ino, op.array());
       assertEquals(0, r.getInt(o + FuseAbi.OPEN_OUT_OPEN_FLAGS), "not before it is sent");
+    }
+  }
+
+  /** Serves an IOCTL {@code cmd} through handle {@code fh} with {@code arg} in; returns errno. */
+  private static int ioctl(Wire w, long ino, long fh, int cmd, byte[] arg) throws Exception {
+    ByteBuffer io = body(FuseAbi.IOCTL_IN_SIZE + arg.length, null);
+    io.putLong(FuseAbi.IOCTL_IN_FH, fh).putInt(FuseAbi.IOCTL_IN_CMD, cmd)
+        .putInt(FuseAbi.IOCTL_IN_IN_SIZE, arg.length).putInt(FuseAbi.IOCTL_IN_OUT_SIZE, 0);
+    io.put(FuseAbi.IOCTL_IN_SIZE, arg);
+    return w.call(FuseAbi.IOCTL, ino, io.array()).getInt(FuseAbi.OUT_ERROR);
+  }
+
+  /**
+   * With DIRECT_IO_ALLOW_MMAP agreed, an open while sealed is FOPEN_DIRECT_IO (no kernel split
+   * of a refused write); a revocation (BREAK with FORCE) queues the cache invalidation that an
+   * UNSEAL or RELEASE would; READDIRPLUS and STATX answer with attributes.
+   */
+  @Test
+  void directIoWhileSealedRevocationReaddirplusStatx() throws Exception {
+    Path img = image();
+    CacheInvalidator cache = new CacheInvalidator(-1); // not started: the queue is inspected
+    try (SealFs core = SealFs.open(img, false); Wire w = new Wire(dir.resolve("r"),
+        new CoreNodeFs(core), cache)) {
+      int o = FuseAbi.OUT_HEADER_SIZE;
+      ByteBuffer r = w.call(FuseAbi.INIT, 0, initIn(45, FuseAbi.MAX_PAGES | FuseAbi.INIT_EXT
+          | FuseAbi.DIRECT_IO_ALLOW_MMAP | FuseAbi.DO_READDIRPLUS | FuseAbi.READDIRPLUS_AUTO));
+      long agreed = (r.getInt(o + FuseAbi.INIT_OUT_FLAGS) & 0xFFFFFFFFL)
+          | ((long) r.getInt(o + FuseAbi.INIT_OUT_FLAGS2) << 32);
+      assertEquals(FuseAbi.MAX_PAGES | FuseAbi.INIT_EXT | FuseAbi.DIRECT_IO_ALLOW_MMAP
+          | FuseAbi.DO_READDIRPLUS | FuseAbi.READDIRPLUS_AUTO, agreed);
+      r = createF(w);
+      long ino = r.getLong(o + FuseAbi.ENTRY_OUT_NODEID);
+      long holder = r.getLong(o + FuseAbi.ENTRY_OUT_SIZE + FuseAbi.OPEN_OUT_FH);
+      assertEquals(FuseAbi.FOPEN_KEEP_CACHE,
+          r.getInt(o + FuseAbi.ENTRY_OUT_SIZE + FuseAbi.OPEN_OUT_OPEN_FLAGS), "unsealed create");
+      assertEquals(0, ioctl(w, ino, holder, dev.sealfs.fuse.IoctlCodec.SEAL, new byte[64]));
+
+      ByteBuffer op = body(FuseAbi.OPEN_IN_SIZE, null).putInt(FuseAbi.OPEN_IN_FLAGS, 2);
+      r = w.call(FuseAbi.OPEN, ino, op.array());
+      assertEquals(FuseAbi.FOPEN_DIRECT_IO, r.getInt(o + FuseAbi.OPEN_OUT_OPEN_FLAGS),
+          "an open while sealed: direct I/O, cache not kept");
+      long reader = r.getLong(o + FuseAbi.OPEN_OUT_FH);
+
+      byte[] force = {1, 0, 0, 0, 0, 0, 0, 0};
+      assertTrue(cache.mayKeepCache(ino));
+      assertEquals(0, ioctl(w, ino, reader, dev.sealfs.fuse.IoctlCodec.BREAK, force), "BREAK");
+      assertTrue(!cache.mayKeepCache(ino), "the revocation of the last seal queues the drop");
+
+      ByteBuffer od = body(FuseAbi.OPEN_IN_SIZE, null);
+      long dh = w.call(FuseAbi.OPENDIR, NodeFs.ROOT, od.array()).getLong(o + FuseAbi.OPEN_OUT_FH);
+      ByteBuffer rd = body(FuseAbi.READ_IN_SIZE, null).putLong(FuseAbi.READ_IN_FH, dh)
+          .putLong(FuseAbi.READ_IN_OFFSET, 0).putInt(FuseAbi.READ_IN_SIZE_BYTES, 4096);
+      r = w.call(FuseAbi.READDIRPLUS, NodeFs.ROOT, rd.array());
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR));
+      java.util.Map<String, Long> nodes = new java.util.TreeMap<>();
+      int at = o;
+      while (at < r.limit()) {
+        int d = at + FuseAbi.DIRENTPLUS_DIRENT;
+        int len = r.getInt(d + FuseAbi.DIRENT_NAMELEN);
+        byte[] name = new byte[len];
+        r.get(d + FuseAbi.DIRENT_SIZE, name);
+        long node = r.getLong(at + FuseAbi.ENTRY_OUT_NODEID);
+        nodes.put(new String(name, StandardCharsets.ISO_8859_1), node);
+        if (node != 0) {
+          int mode = r.getInt(at + FuseAbi.ENTRY_OUT_ATTR + FuseAbi.ATTR_MODE);
+          assertEquals(0100000, mode & 0170000, "a regular file's attributes");
+          assertEquals(node, r.getLong(d + FuseAbi.DIRENT_INO));
+        }
+        at += (FuseAbi.DIRENTPLUS_SIZE + len + 7) & ~7;
+      }
+      assertEquals(at, r.limit(), "whole records only");
+      assertEquals(java.util.Map.of(".", 0L, "..", 0L, "f", ino), nodes,
+          "dot entries carry node id 0 (no lookup counted)");
+
+      ByteBuffer sx = body(FuseAbi.STATX_IN_SIZE, null).putInt(FuseAbi.STATX_IN_SX_MASK, 0xfff);
+      r = w.call(FuseAbi.STATX, ino, sx.array());
+      assertEquals(0, r.getInt(FuseAbi.OUT_ERROR));
+      assertEquals(o + FuseAbi.STATX_OUT_SIZE, r.limit());
+      int st = o + FuseAbi.STATX_OUT_STAT;
+      assertEquals(Ops.STATX_BASIC_STATS, r.getInt(st + FuseAbi.SX_MASK), "no btime claimed");
+      assertEquals(0100000, r.getShort(st + FuseAbi.SX_MODE) & 0170000);
+      assertEquals(ino, r.getLong(st + FuseAbi.SX_INO));
+      assertEquals(1, r.getInt(st + FuseAbi.SX_NLINK));
     }
   }
 }
