@@ -377,7 +377,7 @@ final class Ops {
     r.need(FuseAbi.OPEN_IN_SIZE);
     long ino = r.nodeId();
     long fh = fs.open(ino, r.u32(FuseAbi.OPEN_IN_FLAGS), r.caller());
-    return openOut(out, 0, fh, opened(ino, fh));
+    return openOut(out, 0, fh, opened(ino, fh, true));
   }
 
   /**
@@ -395,8 +395,9 @@ final class Ops {
    * {@link CacheInvalidator}), or a read would update its atime: FUSE leaves atime to the
    * filesystem, and a read served from the page cache never reaches it, so such an open drops
    * the cache and its first read comes here (relatime: once after each change, or a day).
+   * {@code atimeMatters} is false for CREATE: a new file has nothing cached to read.
    */
-  private int opened(long ino, long fh) {
+  private int opened(long ino, long fh, boolean atimeMatters) {
     boolean sealed = inodeSealed(ino);
     int flags = sealed && (init.flags() & FuseAbi.DIRECT_IO_ALLOW_MMAP) != 0
         ? FuseAbi.FOPEN_DIRECT_IO : 0;
@@ -404,7 +405,7 @@ final class Ops {
       return flags;
     }
     handleInodes.put(fh, ino);
-    return cache.mayKeepCache(ino) && !sealed && !fs.core().atimeDue(fh)
+    return cache.mayKeepCache(ino) && !sealed && !(atimeMatters && fs.core().atimeDue(fh))
         ? flags | FuseAbi.FOPEN_KEEP_CACHE : flags;
   }
 
@@ -441,7 +442,7 @@ final class Ops {
     NodeFs.Created c = fs.create(r.nodeId(), r.name(FuseAbi.CREATE_IN_SIZE),
         r.u32(FuseAbi.CREATE_IN_MODE), r.u32(FuseAbi.CREATE_IN_FLAGS), r.caller());
     int n = out.entry(c.entry().nodeId(), c.entry().stat(), ENTRY_VALID_NS);
-    return openOut(out, n, c.fh(), opened(c.entry().nodeId(), c.fh()));
+    return openOut(out, n, c.fh(), opened(c.entry().nodeId(), c.fh(), false));
   }
 
   private int read(Request r, Reply out) {
