@@ -3,17 +3,12 @@ package dev.sealfs.fuse.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,66 +116,24 @@ final class FuseAbiHeaderTest {
     throw new AssertionError("no C expression for FuseAbi." + name);
   }
 
-  /** The Java values, by constant name. */
-  private static Map<String, Long> javaValues() throws IllegalAccessException {
-    Map<String, Long> m = new TreeMap<>();
-    for (Field f : FuseAbi.class.getDeclaredFields()) {
-      if (Modifier.isStatic(f.getModifiers()) && (f.getType() == int.class
-          || f.getType() == long.class)) {
-        f.setAccessible(true);
-        m.put(f.getName(), ((Number) f.get(null)).longValue());
-      }
-    }
-    return m;
-  }
-
   /** Every constant gcc computes from linux/fuse.h equals the Java one. */
   @Test
   void constantsMatchTheKernelHeader(@TempDir Path tmp) throws Exception {
     Assumptions.assumeTrue(Files.exists(HEADER), "no " + HEADER);
-    Map<String, Long> java = javaValues();
-    StringBuilder c = new StringBuilder("#include <stddef.h>\n#include <stdio.h>\n"
-        + "#include <stdint.h>\n#include <sys/ioctl.h>\n#include <linux/fuse.h>\nint main(void) {\n");
+    Map<String, Long> java = CProbe.constants(FuseAbi.class);
+    Map<String, String> exprs = new TreeMap<>();
     Map<String, Long> expected = new TreeMap<>();
     for (Map.Entry<String, Long> e : java.entrySet()) {
       String expr = cExpression(e.getKey());
       if (expr != null) {
-        c.append("  printf(\"").append(e.getKey()).append("=%llu\\n\", (unsigned long long)(")
-            .append(expr).append("));\n");
+        exprs.put(e.getKey(), expr);
         expected.put(e.getKey(), e.getValue());
       }
     }
-    c.append("  printf(\"HEADER_MINOR=%d\\n\", FUSE_KERNEL_MINOR_VERSION);\n  return 0;\n}\n");
-    Path src = tmp.resolve("abi.c");
-    Files.writeString(src, c.toString(), StandardCharsets.UTF_8);
-    Path exe = tmp.resolve("abi");
-    Process cc;
-    try {
-      cc = new ProcessBuilder("gcc", "-Wall", "-Werror", "-o", exe.toString(), src.toString())
-          .redirectErrorStream(true).start();
-    } catch (IOException e) {
-      Assumptions.abort("gcc not available: " + e.getMessage());
-      return;
-    }
-    String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(cc.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, cc.exitValue(), "gcc failed:\n" + ccOut);
-    Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
-    String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(run.waitFor(30, TimeUnit.SECONDS));
-    Map<String, Long> actual = new TreeMap<>();
-    long headerMinor = -1;
-    for (String line : out.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq > 0) {
-        long v = Long.parseUnsignedLong(line.substring(eq + 1).trim());
-        if (line.startsWith("HEADER_MINOR=")) {
-          headerMinor = v;
-        } else {
-          actual.put(line.substring(0, eq), v);
-        }
-      }
-    }
+    exprs.put("HEADER_MINOR", "FUSE_KERNEL_MINOR_VERSION");
+    Map<String, Long> actual = CProbe.values(tmp,
+        "#include <stdint.h>\n#include <sys/ioctl.h>\n#include <linux/fuse.h>", exprs);
+    long headerMinor = actual.remove("HEADER_MINOR");
     Map<String, String> wrong = new TreeMap<>();
     for (Map.Entry<String, Long> e : expected.entrySet()) {
       Long inC = actual.get(e.getKey());
