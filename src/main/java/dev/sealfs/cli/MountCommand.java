@@ -43,7 +43,10 @@ import picocli.CommandLine.Spec;
             + " default) speaks /dev/fuse itself (root only): protocol 7.38, 1 MiB requests,"
             + " -o threads=N workers (default: cores), copy_file_range into a sealed file is"
             + " ETXTBSY, SEEK_DATA/SEEK_HOLE follow the extent map; -o keep_cache keeps the page"
-            + " cache across opens of unsealed files (docs/design.md). -o binding=jnr-fuse (the"
+            + " cache across opens of unsealed files (docs/design.md); requests come by"
+            + " FUSE-over-io_uring where the kernel allows it (enable_uring=Y), else by /dev/fuse"
+            + " reads (-o io_uring=off: always /dev/fuse; $SEALFS_TRANSPORT=io_uring|dev_fuse"
+            + " sets the default). -o binding=jnr-fuse (the"
             + " default for other users, through fusermount3) is libfuse 2.9 through jnr-fuse:"
             + " protocol 7.19, 128 KiB requests, one thread, copy_file_range and"
             + " SEEK_DATA/SEEK_HOLE handled by the kernel (as writes, and all data).",

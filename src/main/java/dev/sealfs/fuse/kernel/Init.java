@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  *       the kernel need not ask GETXATTR security.capability before every write (off with
  *       {@code -o nokillpriv_v2}).
  *   <li>INIT_EXT: the 64-bit flag words (flags2) are understood.
+ *   <li>OVER_IO_URING (flags2), only when the io_uring transport has its rings ready
+ *       ({@link #offerUring}): requests may then come through io_uring ring entries. Once it is
+ *       agreed the kernel holds every request until each queue has registered an entry (or a
+ *       registration fails), so it is only asked for when the rings are already set up.
  * </ul>
  * Not asked for: WRITEBACK_CACHE (a seal's refusal must come back from the write(2) that causes
  * it, before the data is accepted; with a writeback cache the data is accepted into the page
@@ -47,6 +51,8 @@ final class Init {
 
   /** Whether to offer HANDLE_KILLPRIV_V2. */
   private final boolean killPrivV2;
+  /** Whether to ask for FUSE_OVER_IO_URING. */
+  private volatile boolean offerUring;
   /** True once INIT has been answered. */
   private volatile boolean done;
   /** The negotiated minor version. */
@@ -64,6 +70,16 @@ final class Init {
     return done;
   }
 
+  /** Asks for FUSE_OVER_IO_URING at INIT (call before INIT is served). */
+  void offerUring(boolean offer) {
+    offerUring = offer;
+  }
+
+  /** True if INIT agreed on FUSE_OVER_IO_URING (valid once {@link #done}). */
+  boolean uringAgreed() {
+    return (flags & UringAbi.FUSE_OVER_IO_URING) != 0;
+  }
+
   /** The flags agreed on (valid once {@link #done}). */
   long flags() {
     return flags;
@@ -74,6 +90,7 @@ final class Init {
     long w = FuseAbi.ASYNC_READ | FuseAbi.ATOMIC_O_TRUNC | FuseAbi.BIG_WRITES
         | FuseAbi.HAS_IOCTL_DIR | FuseAbi.PARALLEL_DIROPS | FuseAbi.ABORT_ERROR | FuseAbi.MAX_PAGES
         | FuseAbi.INIT_EXT;
+    w = offerUring ? w | UringAbi.FUSE_OVER_IO_URING : w;
     return killPrivV2 ? w | FuseAbi.HANDLE_KILLPRIV_V2 : w;
   }
 

@@ -39,4 +39,20 @@ final class KernelMountTest {
     assertEquals("max_read=65536,whatever", m.kernelOptions());
     assertThrows(IllegalArgumentException.class, () -> KernelMount.of(List.of("threads=0"), 2));
   }
+
+  /** -o io_uring, io_uring=on|off|auto choose the transport and never reach the kernel. */
+  @Test
+  void transportOption() {
+    assertEquals(KernelMount.IoUring.AUTO, KernelMount.of(List.of("rw"), 1).ioUring());
+    assertEquals(KernelMount.IoUring.ON, KernelMount.of(List.of("io_uring"), 1).ioUring());
+    assertEquals(KernelMount.IoUring.ON, KernelMount.of(List.of("io_uring=on"), 1).ioUring());
+    KernelMount off = KernelMount.of(List.of("io_uring", "io_uring=off"), 1);
+    assertEquals(KernelMount.IoUring.OFF, off.ioUring(), "the last one wins");
+    assertEquals("", off.kernelOptions());
+    assertEquals(KernelMount.IoUring.AUTO,
+        KernelMount.of(List.of("io_uring=off", "io_uring=auto"), 1).ioUring());
+    assertThrows(IllegalArgumentException.class,
+        () -> KernelMount.of(List.of("io_uring=yes"), 1));
+    assertFalse(KernelMount.isIoUringOption("io_uringx"));
+  }
 }
