@@ -32,6 +32,8 @@ if [[ -z ${SEALFS_BINDING:-} ]]; then
   if [[ $(id -u) -eq 0 ]]; then SEALFS_BINDING=native; else SEALFS_BINDING=jnr-fuse; fi
 fi
 export SEALFS_BINDING
+# SEALFS_TRANSPORT (io_uring | dev_fuse | unset), set by `fuse-tests/run`, reaches `sealfs mount`
+# through the environment and picks the native binding's transport (see fuse-tests/run).
 
 # The python used by the cases: the system one, so it also works as an unprivileged user.
 if [[ -z ${PYTHON:-} ]]; then
