@@ -101,8 +101,9 @@ expect_errno() {
 }
 
 # The errnos of a request to a FUSE mount whose daemon is gone: ENOTCONN for a new request,
-# ECONNABORTED for one that was waiting when the connection went (e.g. right after kill -9).
-DEAD_DAEMON_ERRNOS="ENOTCONN|ECONNABORTED"
+# ECONNABORTED for one that was waiting when the connection went (e.g. right after kill -9),
+# ECANCELED for one the kernel had handed to an io_uring ring entry of the killed daemon.
+DEAD_DAEMON_ERRNOS="ENOTCONN|ECONNABORTED|ECANCELED"
 
 # Waits until a condition holds, polling every 0.1 s. Two forms:
 #   wait_for SECONDS CMD [ARGS...]     wait_for "SHELL CONDITION" SECONDS
