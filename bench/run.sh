@@ -19,6 +19,10 @@
 # BENCH_META_FILES (2000), BENCH_REPS (3: every target runs that many times, interleaved, and
 # the best run counts; the VM's disk and page-cache noise is larger than the effects measured),
 # BENCH_DIR (work directory; default a fresh /tmp/sealfs-bench.XXXX).
+# BENCH_TRANSPORT=io_uring mounts sealfs on FUSE-over-io_uring (root; the native binding): the
+# fuse module's enable_uring is Y only while sealfs mounts and then back to what it was (the
+# mount keeps io_uring); BENCH_TRANSPORT=dev_fuse mounts it on /dev/fuse reads; unset: the
+# mount's own choice. The transport the daemon took is printed (its "FUSE transport:" line).
 # Needs: fio, python3, fusermount3, javac, a built target/sealfs.jar (built here if missing).
 set -euo pipefail
 
@@ -96,8 +100,31 @@ PT_PID=$!
 wait_mounted "$W/pt"
 
 "$SEALFS" mkfs -s 2G "$W/sealfs.img" >/dev/null
-"$SEALFS" mount "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid" >/dev/null
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+case ${BENCH_TRANSPORT:-} in
+  "") mount_out=$("$SEALFS" mount "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid") ;;
+  dev_fuse)
+    mount_out=$(SEALFS_LOG_LEVEL=INFO SEALFS_TRANSPORT=dev_fuse \
+      "$SEALFS" mount "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid")
+    ;;
+  io_uring)
+    [[ -w $URING_PARAM ]] || { echo "bench: BENCH_TRANSPORT=io_uring needs root and $URING_PARAM" >&2; exit 1; }
+    uring_old=$(cat "$URING_PARAM")
+    echo Y > "$URING_PARAM"
+    rc=0
+    mount_out=$(SEALFS_LOG_LEVEL=INFO SEALFS_TRANSPORT=io_uring \
+      "$SEALFS" mount "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid") || rc=$?
+    echo "$uring_old" > "$URING_PARAM"
+    ((rc == 0)) || exit "$rc"
+    ;;
+  *) echo "bench: BENCH_TRANSPORT must be io_uring or dev_fuse" >&2; exit 1 ;;
+esac
 wait_mounted "$W/mnt"
+if [[ -n ${BENCH_TRANSPORT:-} ]]; then
+  log=$(sed -n 's/^sealfs: daemon log: //p' <<<"$mount_out")
+  for _ in $(seq 50); do [[ -n $log ]] && grep -q 'FUSE transport:' "$log" && break; sleep 0.1; done
+  grep -h 'FUSE transport:' "$log" 2>/dev/null || echo "bench: no transport line in ${log:-the daemon log}"
+fi
 SEALFS_PID=$(cat "$W/sealfs.pid")
 
 # run_fio TARGET JOB DAEMON_PID FIO_ARGS...: one fio job; appends a result row.

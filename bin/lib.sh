@@ -15,8 +15,9 @@ as_root() {
 }
 
 # Prints the state of mount point DIR (an absolute path): "none" when /proc/mounts does not list
-# it; "dead" when it is listed but stat(2) fails with ENOTCONN or ECONNABORTED (a FUSE mount
-# whose daemon is gone: new requests get the first, requests caught waiting the second); "live"
+# it; "dead" when it is listed but stat(2) fails with ENOTCONN, ECONNABORTED or ECANCELED (a
+# FUSE mount whose daemon is gone: new requests get the first, requests caught waiting the
+# second, requests handed to a killed daemon's io_uring ring entries the third); "live"
 # when stat works; else "error: MESSAGE".
 mount_state() {
   local dir=$1 out
@@ -28,7 +29,8 @@ mount_state() {
   fi
   if out=$(LC_ALL=C stat -c %i -- "$dir" 2>&1); then
     echo live
-  elif [[ $out == *"Transport endpoint is not connected"* || $out == *"Software caused connection abort"* ]]; then
+  elif [[ $out == *"Transport endpoint is not connected"* || $out == *"Software caused connection abort"* \
+    || $out == *"Operation canceled"* ]]; then
     echo dead
   else
     echo "error: ${out#stat: }"

@@ -52,13 +52,14 @@ traced() {
 }
 
 # requests_per_write: 4 KiB pwrites into an existing file under strace of the daemon; prints
-# the number of /dev/fuse reads per device pwrite64, times 100.
+# the number of requests taken (/dev/fuse reads, or io_uring_enter calls: one per request on
+# the io_uring transport) per device pwrite64, times 100.
 requests_per_write() {
   local pid st
   pid=$(daemon_pid)
   st=$CASE_DIR/strace.$RANDOM
   head -c 1048576 /dev/zero > "$SEALFS_MNT/w"
-  strace -f -q -c -e trace=read,pwrite64 -o "$st" -p "$pid" &
+  strace -f -q -c -e trace=read,pwrite64,io_uring_enter -o "$st" -p "$pid" &
   local tracer=$!
   on_exit "kill $tracer 2>/dev/null"
   # (strace attaches in the background: wait until it has, or has given up)
@@ -79,7 +80,7 @@ PY
   # every pwrite64 of the daemon has returned before the write it serves did
   kill -INT "$tracer"
   wait "$tracer" || true
-  awk '$NF == "read" { r = $4 } $NF == "pwrite64" { w = $4 } END { if (w == 0) print -1; else printf "%d\n", 100 * r / w }' "$st"
+  awk '$NF == "read" || $NF == "io_uring_enter" { r += $4 } $NF == "pwrite64" { w = $4 } END { if (w == 0) print -1; else printf "%d\n", 100 * r / w }' "$st"
   rm -f "$SEALFS_MNT/w"
 }
 

@@ -32,6 +32,8 @@ if [[ -z ${SEALFS_BINDING:-} ]]; then
   SEALFS_BINDING=native
 fi
 export SEALFS_BINDING
+# SEALFS_TRANSPORT (io_uring | dev_fuse | unset), set by `fuse-tests/run`, reaches `sealfs mount`
+# through the environment and picks the native binding's transport (see fuse-tests/run).
 
 # The python used by the cases: the system one, so it also works as an unprivileged user.
 if [[ -z ${PYTHON:-} ]]; then
@@ -99,8 +101,9 @@ expect_errno() {
 }
 
 # The errnos of a request to a FUSE mount whose daemon is gone: ENOTCONN for a new request,
-# ECONNABORTED for one that was waiting when the connection went (e.g. right after kill -9).
-DEAD_DAEMON_ERRNOS="ENOTCONN|ECONNABORTED"
+# ECONNABORTED for one that was waiting when the connection went (e.g. right after kill -9),
+# ECANCELED for one the kernel had handed to an io_uring ring entry of the killed daemon.
+DEAD_DAEMON_ERRNOS="ENOTCONN|ECONNABORTED|ECANCELED"
 
 # Waits until a condition holds, polling every 0.1 s. Two forms:
 #   wait_for SECONDS CMD [ARGS...]     wait_for "SHELL CONDITION" SECONDS

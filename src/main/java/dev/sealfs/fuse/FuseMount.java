@@ -130,6 +130,32 @@ public final class FuseMount implements AutoCloseable {
     return "native";
   }
 
+  /** The environment variable naming the native binding's transport when -o io_uring is not given. */
+  public static final String TRANSPORT_ENV = "SEALFS_TRANSPORT";
+
+  /**
+   * Returns the native binding's transport options: the user's -o io_uring[=...], or without one
+   * what {@code env} ($SEALFS_TRANSPORT) says: {@code io_uring} or {@code dev_fuse}
+   * (empty: the default, io_uring where the kernel allows it); EINVAL for another value.
+   */
+  static List<String> transportOptions(List<String> userOptions, String env) {
+    List<String> own = new ArrayList<>();
+    for (String o : userOptions) {
+      if (KernelMount.isIoUringOption(o)) {
+        own.add(o);
+      }
+    }
+    if (!own.isEmpty() || env == null || env.isEmpty()) {
+      return own;
+    }
+    switch (env) {
+      case "io_uring": return List.of(KernelMount.IO_URING);
+      case "dev_fuse": return List.of(KernelMount.IO_URING + "=off");
+      default: throw new FsException(Errno.EINVAL, "unknown " + TRANSPORT_ENV + " '" + env
+          + "' (io_uring or dev_fuse)");
+    }
+  }
+
   /** The environment variable naming the binding used when -o binding= is not given. */
   public static final String BINDING_ENV = "SEALFS_BINDING";
 
@@ -163,7 +189,7 @@ public final class FuseMount implements AutoCloseable {
     for (String o : userOptions) {
       if (!o.equals(NO_ALLOW_OTHER) && !o.equals(NO_KILLPRIV_V2) && !o.startsWith(BINDING)
           && !o.startsWith(THREADS) && !o.equals(KernelMount.KEEP_CACHE)
-          && !o.equals(KernelMount.NO_KEEP_CACHE)
+          && !o.equals(KernelMount.NO_KEEP_CACHE) && !KernelMount.isIoUringOption(o)
           && !MetricsOption.matches(o)) {
         opts.add(o);
       }
@@ -484,6 +510,7 @@ public final class FuseMount implements AutoCloseable {
           opts.add(o);
         }
       }
+      opts.addAll(transportOptions(userOptions, System.getenv(TRANSPORT_ENV)));
       spec = KernelMount.of(opts, Runtime.getRuntime().availableProcessors());
     } catch (IllegalArgumentException e) {
       throw new FsException(Errno.EINVAL, "bad mount option: " + e.getMessage());

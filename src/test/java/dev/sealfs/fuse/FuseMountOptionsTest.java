@@ -45,4 +45,19 @@ class FuseMountOptionsTest {
         false).isEmpty());
     assertEquals(0755, FuseMount.modeBits(PosixFilePermissions.fromString("rwxr-xr-x")));
   }
+
+  /** -o io_uring never reaches libfuse; $SEALFS_TRANSPORT is the default the -o overrides. */
+  @Test
+  void transportOptionsAndTheirEnvironmentDefault() {
+    List<String> lib = FuseMount.effectiveOptions(DEV, List.of("io_uring", "io_uring=off"), true);
+    assertFalse(lib.stream().anyMatch(o -> o.startsWith("io_uring")), lib.toString());
+    assertEquals(List.of(), FuseMount.transportOptions(List.of("ro"), null));
+    assertEquals(List.of(), FuseMount.transportOptions(List.of("ro"), ""));
+    assertEquals(List.of("io_uring"), FuseMount.transportOptions(List.of(), "io_uring"));
+    assertEquals(List.of("io_uring=off"), FuseMount.transportOptions(List.of(), "dev_fuse"));
+    assertEquals(List.of("io_uring=on"),
+        FuseMount.transportOptions(List.of("io_uring=on"), "dev_fuse"), "-o wins");
+    org.junit.jupiter.api.Assertions.assertThrows(dev.sealfs.core.FsException.class,
+        () -> FuseMount.transportOptions(List.of(), "uring"));
+  }
 }

@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  *   <li>DIRECT_IO_ALLOW_MMAP (protocol 7.39; the kernel honours it at any minor): a shared
  *       mmap of a FOPEN_DIRECT_IO handle (a file opened while sealed, see {@link Ops}) goes
  *       through the page cache instead of failing with ENODEV.
+ *   <li>OVER_IO_URING (flags2), only when the io_uring transport has its rings ready
+ *       ({@link #offerUring}): requests may then come through io_uring ring entries. Once it is
+ *       agreed the kernel holds every request until each queue has registered an entry (or a
+ *       registration fails), so it is only asked for when the rings are already set up.
  * </ul>
  * Not asked for: WRITEBACK_CACHE (a seal's refusal must come back from the write(2) that causes
  * it, before the data is accepted; with a writeback cache the data is accepted into the page
@@ -53,6 +57,8 @@ final class Init {
 
   /** Whether to offer HANDLE_KILLPRIV_V2. */
   private final boolean killPrivV2;
+  /** Whether to ask for FUSE_OVER_IO_URING. */
+  private volatile boolean offerUring;
   /** True once INIT has been answered. */
   private volatile boolean done;
   /** The negotiated minor version. */
@@ -70,6 +76,16 @@ final class Init {
     return done;
   }
 
+  /** Asks for FUSE_OVER_IO_URING at INIT (call before INIT is served). */
+  void offerUring(boolean offer) {
+    offerUring = offer;
+  }
+
+  /** True if INIT agreed on FUSE_OVER_IO_URING (valid once {@link #done}). */
+  boolean uringAgreed() {
+    return (flags & UringAbi.FUSE_OVER_IO_URING) != 0;
+  }
+
   /** The flags agreed on (valid once {@link #done}). */
   long flags() {
     return flags;
@@ -81,6 +97,7 @@ final class Init {
         | FuseAbi.HAS_IOCTL_DIR | FuseAbi.PARALLEL_DIROPS | FuseAbi.ABORT_ERROR | FuseAbi.MAX_PAGES
         | FuseAbi.INIT_EXT | FuseAbi.DO_READDIRPLUS | FuseAbi.READDIRPLUS_AUTO
         | FuseAbi.DIRECT_IO_ALLOW_MMAP;
+    w = offerUring ? w | UringAbi.FUSE_OVER_IO_URING : w;
     return killPrivV2 ? w | FuseAbi.HANDLE_KILLPRIV_V2 : w;
   }
 

@@ -19,9 +19,39 @@ import java.util.Set;
  * @param killPrivV2 whether to offer HANDLE_KILLPRIV_V2 (-o nokillpriv_v2 turns it off)
  * @param keepCache keep the page cache across opens of unsealed files (the default;
  *     -o nokeep_cache drops it at every open)
+ * @param ioUring the transport choice (-o io_uring, -o io_uring=off; default {@code AUTO})
  */
 public record KernelMount(String source, String type, long flags, String kernelOptions,
-    int threads, boolean killPrivV2, boolean keepCache) {
+    int threads, boolean killPrivV2, boolean keepCache, IoUring ioUring) {
+
+  /** Whether requests may come through FUSE-over-io_uring (see {@link UringTransport}). */
+  public enum IoUring {
+    /** Use io_uring when the kernel allows it (enable_uring is Y), else /dev/fuse. */
+    AUTO,
+    /** Asked for with -o io_uring: the same, but falling back is logged as a warning. */
+    ON,
+    /** -o io_uring=off: /dev/fuse only. */
+    OFF
+  }
+
+  /** Our option choosing the transport: {@code io_uring}, {@code io_uring=on|off|auto}. */
+  public static final String IO_URING = "io_uring";
+
+  /** True if {@code o} is the transport option (the native binding's own, never libfuse's). */
+  public static boolean isIoUringOption(String o) {
+    return o.equals(IO_URING) || o.startsWith(IO_URING + "=");
+  }
+
+  /** Parses a transport option; throws IllegalArgumentException for an unknown value. */
+  static IoUring parseIoUring(String o) {
+    String v = o.equals(IO_URING) ? "on" : o.substring(IO_URING.length() + 1);
+    switch (v) {
+      case "on": return IoUring.ON;
+      case "off": return IoUring.OFF;
+      case "auto": return IoUring.AUTO;
+      default: throw new IllegalArgumentException("io_uring must be on, off or auto, not " + v);
+    }
+  }
 
   /** Our option: keep the page cache across opens of unsealed files (see CacheInvalidator). */
   public static final String KEEP_CACHE = "keep_cache";
@@ -50,6 +80,7 @@ public record KernelMount(String source, String type, long flags, String kernelO
     int threads = defaultThreads;
     boolean killPrivV2 = true;
     boolean keepCache = true;
+    IoUring ioUring = IoUring.AUTO;
     for (String o : options) {
       if (o.startsWith("fsname=")) {
         source = unescape(o.substring("fsname=".length()));
@@ -66,6 +97,8 @@ public record KernelMount(String source, String type, long flags, String kernelO
         keepCache = true;
       } else if (o.equals(NO_KEEP_CACHE)) {
         keepCache = false;
+      } else if (isIoUringOption(o)) {
+        ioUring = parseIoUring(o);
       } else if (o.equals("ro")) {
         flags |= Libc.MS_RDONLY;
       } else if (o.equals("rw") || o.equals("noallow_other") || o.startsWith("binding=")
@@ -82,7 +115,7 @@ public record KernelMount(String source, String type, long flags, String kernelO
       }
     }
     return new KernelMount(source, type, flags, String.join(",", kernel), threads, killPrivV2,
-        keepCache);
+        keepCache, ioUring);
   }
 
   /** Returns the MS_* flag an option stands for, or 0. */

@@ -19,11 +19,17 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   run():  root: open /dev/fuse (fd0) -- mount(2) "fd=fd0,rootmode=40000,user_id,group_id,..."
  *           a user: fd0 from fusermount3 over a socket (UserMount), which mounts for us
+ *           io_uring rings prepared if allowed (UringTransport), INIT then asks for them
  *           worker 0 serves fd0 until INIT is answered (nothing else is queued before it)
+ *           io_uring entries register (or the rings are freed); one log line names the transport
  *           workers 1..N-1: open /dev/fuse, ioctl(FUSE_DEV_IOC_CLONE, fd0), own thread each
  *           worker 0 serves on in the calling thread; run() returns when every worker has seen
- *           ENODEV (unmounted: fusermount3 -u, umount) or ECONNABORTED (aborted)
+ *           ENODEV (unmounted: fusermount3 -u, umount) or ECONNABORTED (aborted), and the
+ *           io_uring entries have ended (ENOTCONN)
  * </pre>
+ *
+ * On io_uring the /dev/fuse workers still serve what the kernel sends there: INIT, FORGET,
+ * INTERRUPT, and everything if the rings were refused.
  *
  * Each worker owns its fd, its buffers and the reply path (the kernel matches a reply to its
  * request in the fd's own processing queue). Unmounting is {@link dev.sealfs.fuse.FuseMount}'s
@@ -41,6 +47,9 @@ public final class KernelSession {
   private static final int EACCES = 13;
   /** errno EINVAL. */
   private static final int EINVAL = 22;
+  /** How long run() waits for the io_uring entries to end after the /dev/fuse workers. */
+  private static final long URING_JOIN_MS = 10_000;
+
   /** The FUSE device. */
   private static final byte[] DEV_FUSE = Libc.cString("/dev/fuse".getBytes(Charset.defaultCharset()));
 
@@ -103,7 +112,10 @@ public final class KernelSession {
     List<Thread> threads = new ArrayList<>();
     CacheInvalidator cache = spec.keepCache() ? new CacheInvalidator(fd0) : null;
     Ops ops = new Ops(fs, init, debug, cache, metrics);
+    UringTransport uring = null;
     try {
+      uring = UringTransport.prepare(spec.ioUring(), fd0, ops, spec.threads());
+      init.offerUring(uring.prepared());
       if (cache != null) {
         Thread notifier = new Thread(cache, "sealfs-fuse-notify");
         notifier.setDaemon(true);
@@ -115,6 +127,11 @@ public final class KernelSession {
           LOG.error("sealfs: the FUSE connection ended before INIT");
           return 1;
         }
+      }
+      try {
+        uring.start(init.uringAgreed());
+      } catch (RuntimeException e) {
+        LOG.error("sealfs: FUSE transport: starting io_uring failed; /dev/fuse serves on", e);
       }
       boolean cloning = true;
       for (int k = 1; k < spec.threads(); k++) {
@@ -133,12 +150,16 @@ public final class KernelSession {
       for (Thread t : threads) {
         t.join();
       }
+      uring.join(URING_JOIN_MS);
       LOG.info("FUSE session ended; {}", ops.writeStats());
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
     } finally {
+      if (uring != null) {
+        uring.freeUnstarted();
+      }
       if (cache != null) {
         cache.stop();
       }

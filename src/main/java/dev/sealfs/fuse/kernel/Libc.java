@@ -60,6 +60,14 @@ public final class Libc {
 
     /** getgid(2). */
     int getgid();
+
+    /** syscall(2) with up to six integer arguments (the unused ones are passed as 0). */
+    @ssize_t long syscall(@ssize_t long number, @ssize_t long a1, @ssize_t long a2,
+        @ssize_t long a3, @ssize_t long a4, @ssize_t long a5, @ssize_t long a6);
+
+
+    /** sched_setaffinity(2) of thread {@code pid} (0: the calling thread) to CPU set {@code mask}. */
+    int sched_setaffinity(int pid, @size_t long cpusetsize, @In long[] mask);
   }
 
   /** open(2) flag O_RDWR. */
@@ -86,6 +94,14 @@ public final class Libc {
   static final long MS_RELATIME = 1 << 21;
   /** mount(2) flag MS_STRICTATIME. */
   static final long MS_STRICTATIME = 1 << 24;
+  /** mmap(2) protection PROT_READ | PROT_WRITE. */
+  static final int PROT_READ_WRITE = 3;
+  /** mmap(2) flag MAP_SHARED. */
+  static final int MAP_SHARED = 1;
+  /** mmap(2) flag MAP_POPULATE: fault the pages in now. */
+  static final int MAP_POPULATE = 0x8000;
+  /** mmap(2)'s error return, (void *) -1 (-EINVAL etc. through syscall(2) is -1 too). */
+  static final long MAP_FAILED = -1L;
   /** umount2(2) flag MNT_DETACH. */
   static final int MNT_DETACH = 2;
 
@@ -101,6 +117,10 @@ public final class Libc {
   static final int ENODEV = 19;
   /** errno ECONNABORTED: the connection was aborted. */
   static final int ECONNABORTED = 103;
+  /** errno ENOTCONN: the connection is gone (an io_uring command after the unmount). */
+  static final int ENOTCONN = 107;
+  /** errno ECANCELED: an io_uring command cancelled (its ring is going away). */
+  static final int ECANCELED = 125;
 
   /** The bound library, loaded on first use. */
   private static volatile Api api;

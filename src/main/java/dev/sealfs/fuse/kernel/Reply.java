@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker's reply buffer: the 16-byte {@code fuse_out_header} followed by the op's out struct
- * and data, sent as one write(2) to the fd the request came from. Handlers write the body at
- * op-struct-relative offsets and return its length; {@link #send} fills in the header.
+ * and data, sent as one write(2) to the fd the request came from (or handed to a {@link Sink}:
+ * the io_uring transport's ring entry). Handlers write the body at op-struct-relative offsets
+ * and return its length; {@link #send} fills in the header.
  */
 final class Reply {
 
@@ -22,14 +23,28 @@ final class Reply {
   final ByteBuffer buf;
   /** The native address of {@link #buf}'s first byte. */
   private final long address;
-  /** The /dev/fuse fd replies go to. */
+  /** The /dev/fuse fd replies go to (unused with a sink). */
   private final int fd;
+  /** Where a finished reply goes instead of write(2), or null. */
+  private final Sink sink;
+
+  /** Takes a finished reply: header and body, {@code length} bytes at {@code address}. */
+  interface Sink {
+    /** Takes the reply (called once per reply, on the worker's thread). */
+    void take(long address, int length);
+  }
 
   /** Wraps the reply buffer at {@code address}, replying on {@code fd}. */
   Reply(ByteBuffer buf, long address, int fd) {
+    this(buf, address, fd, null);
+  }
+
+  /** Wraps the reply buffer at {@code address}, handing replies to {@code sink} (if not null). */
+  Reply(ByteBuffer buf, long address, int fd, Sink sink) {
     this.buf = buf.order(ByteOrder.LITTLE_ENDIAN);
     this.address = address;
     this.fd = fd;
+    this.sink = sink;
   }
 
   /** Bytes a body may have. */
@@ -150,8 +165,15 @@ final class Reply {
     write(FuseAbi.OUT_HEADER_SIZE, unique);
   }
 
-  /** One write(2) of the first {@code len} bytes; ENOENT (request interrupted) is normal. */
+  /**
+   * One write(2) of the first {@code len} bytes (or the io_uring sink); returns false if the
+   * kernel did not take it (ENOENT: the request was interrupted, which is normal).
+   */
   private boolean write(int len, long unique) {
+    if (sink != null) {
+      sink.take(address, len);
+      return true;
+    }
     long n = Libc.api().write(fd, address, len);
     if (n != len) {
       int e = n < 0 ? Libc.errno() : 0;

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
  * One long-lived server thread: reads requests from its own /dev/fuse fd (a clone, except for
  * the first worker) into its own native buffers and answers each on that fd. The buffers are
  * allocated once: the receive buffer holds the largest WRITE, the reply buffer the largest READ,
- * so reading and writing file data allocates nothing per request.
+ * so reading and writing file data allocates nothing per request. An io_uring ring entry
+ * ({@link UringWorker}) uses a worker too, with its own request view and a reply sink; it never
+ * calls {@link #serveOne} or {@link #run}.
  */
 final class Worker implements Runnable {
 
@@ -23,7 +25,7 @@ final class Worker implements Runnable {
   /** Bytes of the ioctl argument window (the largest sealfs ioctl, LAYOUT). */
   static final int IOCTL_WINDOW_BYTES = 4096;
 
-  /** The fd this worker reads and replies on. */
+  /** The fd this worker reads and replies on (a ring entry's: the session fd, for notices). */
   final int fd;
   /** The handlers. */
   private final Ops ops;
@@ -31,7 +33,7 @@ final class Worker implements Runnable {
   final Request request;
   /** The reply being built. */
   final Reply reply;
-  /** Native memory this worker owns: receive buffer, reply buffer. */
+  /** Native memory this worker owns: receive buffer (0 if not its own), reply buffer. */
   private final long inAddress;
   private final long outAddress;
   /** The ioctl argument, a window of the reply buffer just past fuse_ioctl_out. */
@@ -39,14 +41,27 @@ final class Worker implements Runnable {
 
   /** Creates a worker on {@code fd}. */
   Worker(int fd, Ops ops) {
+    this(fd, ops, null, null);
+  }
+
+  /**
+   * Creates a worker whose requests arrive in {@code request} (a view of memory the caller owns;
+   * null: its own receive buffer) and whose replies go to {@code sink} (null: write(2) on fd).
+   */
+  Worker(int fd, Ops ops, Request request, Reply.Sink sink) {
     this.fd = fd;
     this.ops = ops;
     MemoryIO mem = MemoryIO.getInstance();
-    inAddress = mem.allocateMemory(IN_BUFFER_BYTES, false);
+    if (request == null) {
+      inAddress = mem.allocateMemory(IN_BUFFER_BYTES, false);
+      this.request = new Request(mem.newDirectByteBuffer(inAddress, IN_BUFFER_BYTES), inAddress);
+    } else {
+      inAddress = 0;
+      this.request = request;
+    }
     outAddress = mem.allocateMemory(OUT_BUFFER_BYTES, false);
-    request = new Request(mem.newDirectByteBuffer(inAddress, IN_BUFFER_BYTES), inAddress);
     ByteBuffer out = mem.newDirectByteBuffer(outAddress, OUT_BUFFER_BYTES);
-    reply = new Reply(out, outAddress, fd);
+    reply = new Reply(out, outAddress, fd, sink);
     ioctlData = out.slice(Reply.at(FuseAbi.IOCTL_OUT_SIZE), IOCTL_WINDOW_BYTES)
         .order(ByteOrder.LITTLE_ENDIAN);
   }
@@ -95,9 +110,11 @@ final class Worker implements Runnable {
   }
 
   /** Frees the native buffers (the worker must not be used afterwards). */
-  private void free() {
+  void free() {
     MemoryIO mem = MemoryIO.getInstance();
-    mem.freeMemory(inAddress);
+    if (inAddress != 0) {
+      mem.freeMemory(inAddress);
+    }
     mem.freeMemory(outAddress);
   }
 }

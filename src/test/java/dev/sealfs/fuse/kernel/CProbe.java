@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,19 +15,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Computes C expressions (sizeof, offsetof, macros) with gcc: one program that includes
- * {@code prelude} and prints each expression; the ABI pinning tests compare the values with
- * their Java constants. Aborts the test (skipped) when gcc is not installed.
+ * Computes C constant expressions with gcc: a program with the given prologue (includes and
+ * declarations) prints each named expression; the test's Java constants are compared with what
+ * it prints. Aborts the calling test (skip) if gcc is not installed.
  */
 final class CProbe {
 
   private CProbe() {}
 
-  /** Returns the value of each of {@code expressions} (by name), compiled in {@code tmp}. */
-  static Map<String, Long> values(Path tmp, String prelude, Map<String, String> expressions)
+  /** Returns each expression's value by name, computed by a program compiled in {@code tmp}. */
+  static Map<String, Long> values(Path tmp, String prologue, Map<String, String> expressions)
       throws IOException, InterruptedException {
-    StringBuilder c = new StringBuilder("#include <stddef.h>\n#include <stdio.h>\n"
-        + "#include <stdint.h>\n").append(prelude).append("int main(void) {\n");
+    StringBuilder c = new StringBuilder("#include <stddef.h>\n#include <stdio.h>\n#include <stdint.h>\n")
+        .append(prologue).append("\nint main(void) {\n");
     for (Map.Entry<String, String> e : expressions.entrySet()) {
       c.append("  printf(\"").append(e.getKey()).append("=%llu\\n\", (unsigned long long)(")
           .append(e.getValue()).append("));\n");
@@ -56,5 +58,18 @@ final class CProbe {
       }
     }
     return values;
+  }
+
+  /** Returns the static int and long constants of {@code c} by name. */
+  static Map<String, Long> constants(Class<?> c) throws IllegalAccessException {
+    Map<String, Long> m = new TreeMap<>();
+    for (Field f : c.getDeclaredFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && (f.getType() == int.class
+          || f.getType() == long.class)) {
+        f.setAccessible(true);
+        m.put(f.getName(), ((Number) f.get(null)).longValue());
+      }
+    }
+    return m;
   }
 }

@@ -3,8 +3,6 @@ package dev.sealfs.fuse.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -145,24 +143,11 @@ final class FuseAbiHeaderTest {
     throw new AssertionError("no C expression for FuseAbi." + name);
   }
 
-  /** The Java values, by constant name. */
-  private static Map<String, Long> javaValues() throws IllegalAccessException {
-    Map<String, Long> m = new TreeMap<>();
-    for (Field f : FuseAbi.class.getDeclaredFields()) {
-      if (Modifier.isStatic(f.getModifiers()) && (f.getType() == int.class
-          || f.getType() == long.class)) {
-        f.setAccessible(true);
-        m.put(f.getName(), ((Number) f.get(null)).longValue());
-      }
-    }
-    return m;
-  }
-
   /** Every constant gcc computes from linux/fuse.h equals the Java one. */
   @Test
   void constantsMatchTheKernelHeader(@TempDir Path tmp) throws Exception {
     Assumptions.assumeTrue(Files.exists(HEADER), "no " + HEADER);
-    Map<String, Long> java = javaValues();
+    Map<String, Long> java = CProbe.constants(FuseAbi.class);
     Map<String, String> expressions = new TreeMap<>();
     Map<String, Long> expected = new TreeMap<>();
     for (Map.Entry<String, Long> e : java.entrySet()) {

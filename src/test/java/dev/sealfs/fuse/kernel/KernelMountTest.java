@@ -62,4 +62,20 @@ final class KernelMountTest {
     assertEquals("exit status 1", UserMount.describe(1 << 8));
     assertEquals("killed by signal 9", UserMount.describe(9));
   }
+
+  /** -o io_uring, io_uring=on|off|auto choose the transport and never reach the kernel. */
+  @Test
+  void transportOption() {
+    assertEquals(KernelMount.IoUring.AUTO, KernelMount.of(List.of("rw"), 1).ioUring());
+    assertEquals(KernelMount.IoUring.ON, KernelMount.of(List.of("io_uring"), 1).ioUring());
+    assertEquals(KernelMount.IoUring.ON, KernelMount.of(List.of("io_uring=on"), 1).ioUring());
+    KernelMount off = KernelMount.of(List.of("io_uring", "io_uring=off"), 1);
+    assertEquals(KernelMount.IoUring.OFF, off.ioUring(), "the last one wins");
+    assertEquals("", off.kernelOptions());
+    assertEquals(KernelMount.IoUring.AUTO,
+        KernelMount.of(List.of("io_uring=off", "io_uring=auto"), 1).ioUring());
+    assertThrows(IllegalArgumentException.class,
+        () -> KernelMount.of(List.of("io_uring=yes"), 1));
+    assertFalse(KernelMount.isIoUringOption("io_uringx"));
+  }
 }
