@@ -10,7 +10,7 @@
         {"e":"mut", "paths":[...], "inos":[...]}   before every change (what it may touch)
         {"e":"sync", "path":P, "ino":I, "sha":H, "size":N, "xattrs":{...}}  after a successful
                                                     fsync of the file and its directories
-      Paths are relative to the mount root. Exit 2 when an operation fails with ENOTCONN,
+      Paths are relative to the mount root. Exit 2 when an operation fails with ENOTCONN, ECANCELED,
       ECONNABORTED or EIO (the daemon is gone), 3 on any other error.
   crashload.py check MNT LOG
       Every file whose last logged change before the kill was followed by a sync record must be
@@ -32,7 +32,7 @@ import sys
 
 MAGIC = b"sfT1"
 UNIT = 16
-GONE = (errno.ENOTCONN, errno.ECONNABORTED, errno.EIO)
+GONE = (errno.ENOTCONN, errno.ECONNABORTED, errno.ECANCELED, errno.EIO)  # ECANCELED: io_uring
 
 
 def tagged(ino, gen, off, length):

@@ -13,7 +13,8 @@ import jnr.ffi.annotations.SaveError;
  * <p>Once the daemon's /dev/fuse descriptor is closed (it died, or the connection was aborted),
  * the kernel answers new requests with ENOTCONN ("Transport endpoint is not connected") and
  * requests that were already waiting for the daemon with ECONNABORTED ("Software caused
- * connection abort"): right after {@code kill -9} either may come, and both mean the same. The
+ * connection abort"), or, on a FUSE-over-io_uring connection, ECANCELED ("Operation canceled"):
+ * right after {@code kill -9} any may come, and all mean the same. The
  * mount stays listed in /proc/self/mountinfo until {@code fusermount3 -u}. The errno comes from
  * a native stat(2), so no message text (which follows the locale) is matched.
  */
@@ -22,13 +23,16 @@ public final class DeadMount {
   public static final int ENOTCONN = 107;
   /** ECONNABORTED: a request that was in flight when the FUSE connection was aborted. */
   public static final int ECONNABORTED = 103;
+  /** ECANCELED: a request that was in an io_uring ring entry when the daemon went. */
+  public static final int ECANCELED = 125;
   /** ENOENT. */
   static final int ENOENT = 2;
   /** Bytes reserved for a struct stat (144 on x86_64, 128 on aarch64). */
   private static final int STAT_BUFFER_BYTES = 256;
-  /** glibc's English texts of the two errnos, for when the native call is unavailable. */
+  /** glibc's English texts of those errnos, for when the native call is unavailable. */
   private static final String[] DEAD_TEXTS = {
-    "Transport endpoint is not connected", "Software caused connection abort"};
+    "Transport endpoint is not connected", "Software caused connection abort",
+    "Operation canceled"};
 
   /** The one libc call this class needs. */
   public interface Lib {
@@ -53,10 +57,10 @@ public final class DeadMount {
 
   /** Returns true if {@code errno} means the daemon behind a FUSE mount is gone. */
   public static boolean isDeadDaemonErrno(int errno) {
-    return errno == ENOTCONN || errno == ECONNABORTED;
+    return errno == ENOTCONN || errno == ECONNABORTED || errno == ECANCELED;
   }
 
-  /** Returns true if an exception's reason text is one of the two dead-daemon errnos' texts. */
+  /** Returns true if an exception's reason text is one of the dead-daemon errnos' texts. */
   static boolean isDeadDaemonReason(String reason) {
     for (String t : DEAD_TEXTS) {
       if (reason != null && reason.contains(t)) {

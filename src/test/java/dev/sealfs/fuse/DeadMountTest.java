@@ -19,6 +19,7 @@ class DeadMountTest {
   void bothDeadDaemonErrnosAreRecognised() {
     assertTrue(DeadMount.isDeadDaemonErrno(107), "ENOTCONN");
     assertTrue(DeadMount.isDeadDaemonErrno(103), "ECONNABORTED");
+    assertTrue(DeadMount.isDeadDaemonErrno(125), "ECANCELED (io_uring)");
     assertFalse(DeadMount.isDeadDaemonErrno(13), "EACCES");
     assertFalse(DeadMount.isDeadDaemonErrno(0), "success");
     assertTrue(DeadMount.isDeadDaemonReason("Software caused connection abort"));
