@@ -7,8 +7,13 @@
 
 # docker_up: makes sure `docker info` works: starts dockerd (stopped again at exit, log in
 # $CASE_DIR/dockerd.log) when none answers; skips (77) when there is no daemon to be had.
+# Docker cases take turns on one machine (fd 7 on /run/lock/sealfs-docker.lock, held until the
+# case exits): a case that started dockerd stops it at exit, which would pull the daemon from
+# under a docker case of another run going on at the same time.
 docker_up() {
   require_cmd docker
+  exec 7> /run/lock/sealfs-docker.lock
+  flock -w 600 7 || fail "another docker case held /run/lock/sealfs-docker.lock for 10 minutes"
   timeout 20 docker info > /dev/null 2>&1 && return 0
   command -v dockerd > /dev/null || skip "no docker daemon and no dockerd to start"
   step "starting dockerd (log: $CASE_DIR/dockerd.log)"
