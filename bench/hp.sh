@@ -7,6 +7,9 @@
 #                  libfuse 3.18+ build for `-o io_uring`; BENCH_HP_ARGS adds its arguments)
 #          sealfs  a sealfs mount of a sparse image on the same host filesystem, with the default
 #                  binding and options (`sealfs mount IMAGE DIR`; BENCH_SEALFS_OPTS adds -o ...)
+#          sealfs2 only when BENCH_SEALFS2_OPTS is set: a second sealfs mount with those options
+#                  (e.g. BENCH_SEALFS_OPTS="-o io_uring" BENCH_SEALFS2_OPTS="-o io_uring=off" puts
+#                  the two FUSE transports side by side in one run); the table gains its columns
 # Jobs (fio psync, BENCH_SIZE per fio job, each job its own file): 1 MiB sequential write (+ fsync)
 # and read, 4 KiB random read and write (+ fsync), each with 1, 2 and 4 fio jobs; the reads and the
 # random writes are time-bounded (BENCH_RUNTIME s). Plus create/stat/unlink per second
@@ -57,20 +60,21 @@ HP=${BENCH_HP:-$(build_hp)}
 [[ -f $ROOT/target/sealfs.jar ]] || (cd "$ROOT" && mvn -B -q package -DskipTests)
 
 W=${BENCH_DIR:-$(mktemp -d /tmp/sealfs-hp-bench.XXXX)}
-mkdir -p "$W"/{src,hp,mnt}
+mkdir -p "$W"/{src,hp,mnt,mnt2}
 RES=$W/results.tsv
 : > "$RES"
 HP_PID=
 SEALFS_PID=
+SEALFS2_PID=
 cleanup() {
   set +e
-  for m in "$W/hp" "$W/mnt"; do
+  for m in "$W/hp" "$W/mnt" "$W/mnt2"; do
     grep -q " $m " /proc/mounts && { fusermount3 -u "$m" 2> /dev/null || umount "$m" 2> /dev/null || fusermount3 -uz "$m"; }
   done
-  for p in $HP_PID $SEALFS_PID; do
+  for p in $HP_PID $SEALFS_PID $SEALFS2_PID; do
     for _ in $(seq 100); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
   done
-  rm -rf "$W/src" "$W/sealfs.img"
+  rm -rf "$W/src" "$W/sealfs.img" "$W/sealfs2.img"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
@@ -90,7 +94,16 @@ wait_mounted "$W/hp"
 "$SEALFS" mount ${BENCH_SEALFS_OPTS:-} "$W/sealfs.img" "$W/mnt" --pidfile "$W/sealfs.pid" > /dev/null
 wait_mounted "$W/mnt"
 SEALFS_PID=$(cat "$W/sealfs.pid")
-log "hp: $HP (pid $HP_PID); sealfs pid $SEALFS_PID; work directory $W"
+if [[ -n ${BENCH_SEALFS2_OPTS:-} ]]; then
+  "$SEALFS" mkfs -s 8G "$W/sealfs2.img" > /dev/null
+  # shellcheck disable=SC2086
+  "$SEALFS" mount $BENCH_SEALFS2_OPTS "$W/sealfs2.img" "$W/mnt2" --pidfile "$W/sealfs2.pid" > /dev/null
+  wait_mounted "$W/mnt2"
+  SEALFS2_PID=$(cat "$W/sealfs2.pid")
+fi
+# transport PID: io_uring when the daemon holds io_uring instances, else /dev/fuse
+transport() { if ls -l "/proc/$1/fd" 2> /dev/null | grep -q 'io_uring'; then echo io_uring; else echo /dev/fuse; fi; }
+log "hp: $HP (pid $HP_PID); sealfs pid $SEALFS_PID ($(transport "$SEALFS_PID"))${SEALFS2_PID:+; sealfs2 pid $SEALFS2_PID ($(transport "$SEALFS2_PID"))}; work directory $W"
 
 # run_fio TARGET JOB NJOBS PID DIR FIO_ARGS...: one fio run; appends a result row
 # (target, job, njobs, MB/s, IOPS, daemon CPU s, ios).
@@ -148,17 +161,23 @@ for ((rep = 1; rep <= REPS; rep++)); do
   run_target hp "$HP_PID" "$W/hp"
   log "round $rep/$REPS: sealfs"
   run_target sealfs "$SEALFS_PID" "$W/mnt"
+  if [[ -n $SEALFS2_PID ]]; then
+    log "round $rep/$REPS: sealfs2"
+    run_target sealfs2 "$SEALFS2_PID" "$W/mnt2"
+  fi
 done
 python3 "$HERE/meta_rate.py" "$W/hp" "$META_FILES" > /dev/null   # untimed warm-ups
 python3 "$HERE/meta_rate.py" "$W/mnt" "$META_FILES" > /dev/null
+[[ -n $SEALFS2_PID ]] && python3 "$HERE/meta_rate.py" "$W/mnt2" "$META_FILES" > /dev/null
 for ((rep = 1; rep <= REPS; rep++)); do
   run_meta hp "$HP_PID" "$W/hp"
   run_meta sealfs "$SEALFS_PID" "$W/mnt"
+  [[ -n $SEALFS2_PID ]] && run_meta sealfs2 "$SEALFS2_PID" "$W/mnt2"
 done
 
 MACHINE="$(nproc) CPUs, kernel $(uname -r), $(java -version 2>&1 | head -1), $(fio --version), \
-passthrough_hp $HP ${BENCH_HP_ARGS:-}, sealfs ${BENCH_SEALFS_OPTS:-default options}, \
-$(grep -o 'transport=[a-z_/]*\|binding [a-z-]*' "/tmp/sealfs-mnt-$SEALFS_PID.log" 2> /dev/null | head -1 || true)"
+passthrough_hp $HP ${BENCH_HP_ARGS:-}, sealfs ${BENCH_SEALFS_OPTS:-default options} \
+(transport $(transport "$SEALFS_PID"))${SEALFS2_PID:+, sealfs2 $BENCH_SEALFS2_OPTS (transport $(transport "$SEALFS2_PID"))}"
 TABLE=$(python3 - "$RES" "$MACHINE" "$SIZE" "$RUNTIME" "$REPS" << 'PY'
 import statistics, sys
 from collections import defaultdict
@@ -174,19 +193,29 @@ def med(key, i):
 print("Machine: %s. fio psync, %s per job, %s s per time-bounded job, median of %s rounds." % (
     sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]))
 print()
-print("| job | fio jobs | passthrough_hp | sealfs | sealfs / hp | daemon CPU µs per op, hp / sealfs |")
-print("|---|---|---|---|---|---|")
+two = any(k[0] == "sealfs2" for k in rows)
+if two:
+    print("| job | fio jobs | passthrough_hp | sealfs | sealfs2 | sealfs / hp | sealfs / sealfs2 | daemon CPU µs per op, hp / sealfs / sealfs2 |")
+    print("|---|---|---|---|---|---|---|---|")
+else:
+    print("| job | fio jobs | passthrough_hp | sealfs | sealfs / hp | daemon CPU µs per op, hp / sealfs |")
+    print("|---|---|---|---|---|---|")
 for job in ("seqwrite", "seqread", "randread", "randwrite", "create", "stat", "unlink"):
     for n in (1, 2, 4):
         if ("hp", job, n) not in rows or ("sealfs", job, n) not in rows:
             continue
         i = 0 if job.startswith("seq") else 1
         hp, sf = med(("hp", job, n), i), med(("sealfs", job, n), i)
+        targets = ("hp", "sealfs", "sealfs2") if two else ("hp", "sealfs")
         cpu = ""
         if job == "randwrite":
-            cpu = "%.1f / %.1f" % tuple(1e6 * med((t, job, n), 2) / med((t, job, n), 3)
-                                         for t in ("hp", "sealfs"))
-        print("| %s | %d | %.0f | %.0f | %.2f | %s |" % (names[job], n, hp, sf, sf / hp if hp else 0, cpu))
+            cpu = " / ".join("%.1f" % (1e6 * med((t, job, n), 2) / med((t, job, n), 3)) for t in targets)
+        if two:
+            s2 = med(("sealfs2", job, n), i)
+            print("| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s |" % (
+                names[job], n, hp, sf, s2, sf / hp if hp else 0, sf / s2 if s2 else 0, cpu))
+        else:
+            print("| %s | %d | %.0f | %.0f | %.2f | %s |" % (names[job], n, hp, sf, sf / hp if hp else 0, cpu))
 PY
 )
 printf '\n%s\n' "$TABLE"

@@ -45,6 +45,9 @@ final class UringTransport {
 
   private static final Logger LOG = LoggerFactory.getLogger(UringTransport.class);
 
+  /** The logger of the one transport line; logback.xml keeps it at INFO under the WARN default. */
+  private static final Logger TRANSPORT_LOG = LoggerFactory.getLogger("sealfs.transport");
+
   /** The fuse module's switch for io_uring (present with CONFIG_FUSE_IO_URING). */
   static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
   /** The possible CPUs (the kernel has one queue for each). */
@@ -166,10 +169,10 @@ final class UringTransport {
     running = true;
     String what = queueCount + " queue(s) x " + entriesPerQueue + " entries";
     if (failed == 0) {
-      LOG.info("FUSE transport: io_uring ({}): {} is Y and the kernel took FUSE_OVER_IO_URING",
+      TRANSPORT_LOG.info("FUSE transport: io_uring ({}): {} is Y and the kernel took FUSE_OVER_IO_URING",
           what, ENABLE_URING);
     } else {
-      LOG.warn("FUSE transport: io_uring ({}), but {} entries were refused (last errno {});"
+      TRANSPORT_LOG.warn("FUSE transport: io_uring ({}), but {} entries were refused (last errno {});"
           + " a queue without an entry keeps the kernel on /dev/fuse", what, failed, lastErrno);
     }
   }
@@ -177,9 +180,9 @@ final class UringTransport {
   /** The one line for /dev/fuse: INFO unless -o io_uring asked for io_uring. */
   private void logDevFuse(String why) {
     if (mode == KernelMount.IoUring.ON) {
-      LOG.warn("FUSE transport: /dev/fuse, not io_uring as -o io_uring asked: {}", why);
+      TRANSPORT_LOG.warn("FUSE transport: /dev/fuse, not io_uring as -o io_uring asked: {}", why);
     } else {
-      LOG.info("FUSE transport: /dev/fuse: {}", why);
+      TRANSPORT_LOG.info("FUSE transport: /dev/fuse: {}", why);
     }
   }
 
