@@ -10,7 +10,8 @@
 #
 # DIR is a built pjdfstest tree (DIR/pjdfstest and DIR/tests); FSX and FSSTRESS are xfstests'
 # ltp/fsx and ltp/fsstress binaries. Only the tools given run; docs/conformance.md says how to
-# build them. --fsx-mode lists the fsx runs (default mapped,rw; odirect adds an O_DIRECT run).
+# build them. --fsx-mode lists the fsx runs (default mapped,rw; odirect adds an O_DIRECT run;
+# shared a block-aligned run whose copy_file_range calls share blocks).
 # Runs as root (pjdfstest switches users; the native binding mounts with mount(2)). Not run by
 # CI: the tools are not Debian packages. Prints one summary line per run and exits non-zero if
 # any run failed. Logs stay in the run directory it names (under ${TMPDIR:-/tmp}).
@@ -29,7 +30,7 @@ while (($#)); do
     --fsstress-ops) fss_ops=$2; shift 2 ;;
     --fsstress-procs) fss_procs=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "sealfs: conformance.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -103,6 +104,12 @@ if [[ -n $fsx ]]; then
   # read(2)/write(2) only, no mmap (-R -W).
   if [[ ,$fsx_mode, == *,rw,* ]]; then
     run_one fsx-rw "$fsx" -q -N "$fsx_ops" -S "$seed" -R -W -P "$RUN_DIR" fsx-rw.file
+  fi
+  # Block-aligned reads, writes and copies (-r 4096 -w 4096): fsx then gives copy_file_range
+  # offsets that lie alike within a block, so sealfs shares blocks (SPEC 11) and every later
+  # write, truncate and punch of them goes through copy-on-write.
+  if [[ ,$fsx_mode, == *,shared,* ]]; then
+    run_one fsx-shared "$fsx" -q -N "$fsx_ops" -S "$seed" -r 4096 -w 4096 -P "$RUN_DIR" fsx-shared.file
   fi
   # O_DIRECT (-Z), which needs -R -W and block-aligned reads, writes and truncates.
   if [[ ,$fsx_mode, == *,odirect,* ]]; then
