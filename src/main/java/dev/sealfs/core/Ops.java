@@ -1,5 +1,6 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.commit.CommitAndRetry;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.InodeLocks;
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
  * How one facade operation takes its locks, in the order of package-info.java: the epoch lock
  * shared for the whole operation, then the namespace lock (exclusive for namespace changes,
  * shared for lookups and listings), then inode locks. Also the retry after a commit when an
- * allocation ran short while frees wait for their commit ({@link Durability.CommitAndRetry}),
+ * allocation ran short while frees wait for their commit ({@link CommitAndRetry}),
  * and the retry after a wait for a break of breakable seals ({@link LayoutGate.BreakWaited},
  * SPEC 10), which waits with every lock let go.
  */
@@ -75,7 +76,7 @@ final class Ops {
       epoch.readLock().lock();
       try {
         return body.get();
-      } catch (Durability.CommitAndRetry e) {
+      } catch (CommitAndRetry e) {
         if (attempt > 0) {
           throw FsException.of(Errno.ENOSPC, "no space left on device");
         }
