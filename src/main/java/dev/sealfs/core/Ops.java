@@ -1,5 +1,6 @@
 package dev.sealfs.core;
 
+import dev.sealfs.core.commit.CommitAndRetry;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.InodeLocks;
@@ -10,6 +11,7 @@ import dev.sealfs.core.seal.LayoutGate;
 import dev.sealfs.core.seal.OpenFile;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -17,9 +19,11 @@ import java.util.function.Supplier;
  * How one facade operation takes its locks, in the order of package-info.java: the epoch lock
  * shared for the whole operation, then the namespace lock (exclusive for namespace changes,
  * shared for lookups and listings), then inode locks. Also the retry after a commit when an
- * allocation ran short while frees wait for their commit ({@link Durability.CommitAndRetry}),
+ * allocation ran short while frees wait for their commit ({@link CommitAndRetry}),
  * and the retry after a wait for a break of breakable seals ({@link LayoutGate.BreakWaited},
- * SPEC 10), which waits with every lock let go.
+ * SPEC 10), which waits with every lock let go. The {@code run...} forms are for bodies without
+ * a result; {@link #ifLive} and {@link #ifOpen} let FORGET and RELEASE of something already gone
+ * do nothing.
  */
 final class Ops {
   /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
@@ -75,7 +79,7 @@ final class Ops {
       epoch.readLock().lock();
       try {
         return body.get();
-      } catch (Durability.CommitAndRetry e) {
+      } catch (CommitAndRetry e) {
         if (attempt > 0) {
           throw FsException.of(Errno.ENOSPC, "no space left on device");
         }
@@ -116,6 +120,14 @@ final class Ops {
     });
   }
 
+  /** {@link #changeNames} for a body without a result. */
+  void runChangeNames(Runnable body) {
+    changeNames(() -> {
+      body.run();
+      return null;
+    });
+  }
+
   /** Runs {@code body} as an operation that reads the namespace (namespace lock shared). */
   <T> T readNames(Supplier<T> body) {
     return op(() -> {
@@ -141,6 +153,31 @@ final class Ops {
     });
   }
 
+  /** {@link #onInode} for a body without a result. */
+  void runOnInode(long ino, boolean exclusive, Consumer<Inode> body) {
+    onInode(ino, exclusive, i -> {
+      body.accept(i);
+      return null;
+    });
+  }
+
+  /**
+   * Runs {@code body} on inode {@code ino} under its exclusive lock if the inode is live, and
+   * does nothing if it is unknown or goes meanwhile (ENOENT).
+   */
+  void ifLive(long ino, Consumer<Inode> body) {
+    if (meta.get(ino) == null) {
+      return;
+    }
+    try {
+      runOnInode(ino, true, body);
+    } catch (FsException e) {
+      if (e.errno() != Errno.ENOENT) {
+        throw e;
+      }
+    }
+  }
+
   /** Runs {@code body} on open handle {@code fh} under its inode's lock (EBADF if none). */
   <T> T onHandle(long fh, boolean exclusive, Function<OpenFile, T> body) {
     return op(() -> {
@@ -153,6 +190,31 @@ final class Ops {
         return body.apply(of);
       }
     });
+  }
+
+  /** {@link #onHandle} for a body without a result. */
+  void runOnHandle(long fh, boolean exclusive, Consumer<OpenFile> body) {
+    onHandle(fh, exclusive, of -> {
+      body.accept(of);
+      return null;
+    });
+  }
+
+  /**
+   * Runs {@code body} on handle {@code fh} under its inode's exclusive lock if it is open, and
+   * does nothing if it is not or is dropped meanwhile (EBADF).
+   */
+  void ifOpen(long fh, Consumer<OpenFile> body) {
+    if (handles.find(fh) == null) {
+      return;
+    }
+    try {
+      runOnHandle(fh, true, body);
+    } catch (FsException e) {
+      if (e.errno() != Errno.EBADF) {
+        throw e;
+      }
+    }
   }
 
   /** Two handles for {@link #onHandles}. */

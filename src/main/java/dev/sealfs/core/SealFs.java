@@ -5,12 +5,8 @@ import dev.sealfs.core.attr.Attributes;
 import dev.sealfs.core.attr.Xattrs;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.commit.Loader;
-import dev.sealfs.core.data.CopyOnWrite;
-import dev.sealfs.core.data.CopyRange;
-import dev.sealfs.core.data.ExtentIo;
 import dev.sealfs.core.data.Fallocate;
 import dev.sealfs.core.data.FileData;
-import dev.sealfs.core.data.Placement;
 import dev.sealfs.core.data.Sealing;
 import dev.sealfs.core.device.Device;
 import dev.sealfs.core.inode.Inode;
@@ -21,21 +17,14 @@ import dev.sealfs.core.ns.Lifetime;
 import dev.sealfs.core.ns.Namespace;
 import dev.sealfs.core.ns.Repair;
 import dev.sealfs.core.seal.Handles;
-import dev.sealfs.core.seal.HolderViews;
 import dev.sealfs.core.seal.LayoutGate;
 import dev.sealfs.core.seal.OpenFile;
-import dev.sealfs.core.seal.SealMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The sealfs core: one mounted filesystem over one device, with every POSIX operation a FUSE
@@ -67,17 +56,16 @@ import org.slf4j.LoggerFactory;
  * <h2>Theory of operation</h2>
  *
  * <p>This class is a thin facade: it resolves inode numbers and handles, takes the locks
- * (package {@code dev.sealfs.core}, "Lock order") and calls the unit of each floor, top to
- * bottom: {@link Namespace}, {@link FileData}, {@link Fallocate}, {@link Sealing},
- * {@link Attributes}, {@link Xattrs} (operations); {@link LayoutGate} (THE seal check every
- * block-map and size change passes), {@link Handles}, {@link Lifetime}; {@link Durability}
- * (group commit, checkpoints, deferred frees); {@link Metadata} (inodes and extent maps, redo
- * records); the on-disk formats ({@code journal}); the {@link Allocator}; the {@link Device}.
- * docs/design.md draws the floors.
+ * through {@link Ops} (package {@code dev.sealfs.core}, "Lock order") and calls the unit of
+ * each floor, top to bottom: {@link Opening} (open, create, release); {@link Namespace},
+ * {@link FileData}, {@link Fallocate}, {@link Sealing}, {@link Attributes}, {@link Xattrs}
+ * (operations); {@link LayoutGate} (THE seal check every block-map and size change passes),
+ * {@link Handles}, {@link Lifetime}; {@link Durability} (group commit, checkpoints, deferred
+ * frees); {@link Metadata} (inodes and extent maps, redo records); the on-disk formats
+ * ({@code journal}); the {@link Allocator}; the {@link Device}. {@link Units} builds and wires
+ * them at mount. docs/design.md draws the floors.
  */
 public final class SealFs implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SealFs.class);
-
   /**
    * The root directory's inode number. FUSE node ids are inode numbers, unchanged: the FUSE root
    * node id (FUSE_ROOT_ID) is 1, and so is this.
@@ -106,75 +94,15 @@ public final class SealFs implements AutoCloseable {
   /** SEALFS_SEAL_ASIS. */
   public static final long SEAL_ASIS = Sealing.SEAL_ASIS;
 
-  /** The inode locks. */
-  private final InodeLocks locks = new InodeLocks();
+  /** The units of this mount (built and started by {@link Units#mount}). */
+  private final Units u;
   /** How an operation takes its locks. */
   private final Ops ops;
-  /** The device. */
-  private final Device device;
-  /** Free data blocks (the units allocate through {@link Placement}; kept for the checks). */
-  private final Allocator alloc;
-  /** Block size in bytes. */
-  private final int bs;
-  /** The metadata state machine. */
-  private final Metadata meta;
-  /** Commit, checkpoint, deferred frees. */
-  private final Durability dur;
-  /** The seal choke point. */
-  private final LayoutGate gate;
-  /** Open file handles. */
-  private final Handles handles = new Handles();
-  /** Inode lifetimes. */
-  private final Lifetime life;
-  /** Directories and names. */
-  private final Namespace ns;
-  /** Attributes. */
-  private final Attributes attrs;
-  /** Extended attributes. */
-  private final Xattrs xattrs;
-  /** File data. */
-  private final FileData data;
-  /** fallocate modes. */
-  private final Fallocate falloc;
-  /** copy_file_range: shares whole blocks, copies the rest (SPEC 11). */
-  private final CopyRange copier;
-  /** The seal ioctls. */
-  private final Sealing sealing;
-  /** Opening and dropping handles. */
-  private final Opening opening;
 
-  private SealFs(Device device, Loader.Loaded l, boolean readOnly) {
-    this.device = device;
-    this.bs = l.sb().blockSize();
-    this.alloc = l.alloc();
-    this.meta = l.meta();
-    this.ops = new Ops(locks);
-    this.dur = new Durability(device, l, readOnly, ops.epoch());
-    this.gate = new LayoutGate(meta, dur, bs);
-    this.life = new Lifetime(meta, dur);
-    this.ns = new Namespace(meta, dur, life, locks);
-    this.attrs = new Attributes(meta, dur, bs);
-    HolderViews views = new HolderViews(device.path(), bs, gate);
-    this.xattrs = new Xattrs(meta, dur, views);
-    ExtentIo io = new ExtentIo(device, dur, bs);
-    Placement place = new Placement(l.alloc(), dur, bs);
-    CopyOnWrite cow = new CopyOnWrite(meta, gate, place, io, bs);
-    this.data = new FileData(meta, gate, place, io, dur, cow, bs);
-    this.falloc = new Fallocate(meta, gate, place, io, dur, data, cow, bs);
-    this.copier = new CopyRange(meta, gate, data, dur, bs);
-    this.sealing = new Sealing(gate, views, data, dur, cow, bs);
-    this.opening = new Opening(handles, sealing, life, dur);
-    ops.bind(meta, ns, handles, dur);
-    gate.setLocker((i, body) -> {
-      try {
-        ops.onInode(i.ino, true, x -> {
-          body.run();
-          return null;
-        });
-      } catch (FsException gone) {
-        LOG.debug("inode {} went before its break's deadline: {}", i.ino, gone.getMessage());
-      }
-    });
+  /** Wraps the running units of a mount. */
+  private SealFs(Units units) {
+    this.u = units;
+    this.ops = units.ops;
   }
 
   /**
@@ -189,62 +117,34 @@ public final class SealFs implements AutoCloseable {
 
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
   public static SealFs open(Path devicePath, boolean readOnly) {
-    return open(devicePath, readOnly, false);
-  }
-
-  private static SealFs open(Path devicePath, boolean readOnly, boolean repair) {
-    Device dev = Device.open(devicePath, readOnly);
-    try {
-      dev.lockExclusive(readOnly);
-      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev, repair));
-      SealFs fs = new SealFs(dev, l, readOnly);
-      int orphans = fs.life.freeOrphansAtMount();
-      if (!readOnly) {
-        if (l.replay().groups() > 0 || l.replay().tailBytes() > 0 || orphans > 0
-            || l.replay().damagedAt() >= 0 || l.sb().version() < Superblock.VERSION) {
-          // an older format version becomes the current one here, before any change is logged
-          fs.dur.checkpoint();
-        }
-        fs.dur.start();
-      }
-      LOG.info("opened {}: {} inodes, replayed {} groups ({} records), {} orphans freed",
-          dev.path(), fs.meta.inodes.size(), l.replay().groups(), l.replay().records(), orphans);
-      return fs;
-    } catch (RuntimeException e) {
-      try {
-        dev.close();
-      } catch (RuntimeException ignored) {
-        // already failing
-      }
-      throw e;
-    }
+    return new SealFs(Units.mount(devicePath, readOnly, false));
   }
 
   /** Opens a filesystem for fsck's repair pass (a normal writable open). */
   static SealFs openForRepair(Path devicePath) {
-    return open(devicePath, false, true);
+    return new SealFs(Units.mount(devicePath, false, true));
   }
 
   /** Returns the absolute path of the device. */
   public Path devicePath() {
-    return device.path();
+    return u.device.path();
   }
 
   /** Returns the block size in bytes. */
   public int blockSize() {
-    return bs;
+    return u.bs;
   }
 
   /** Returns how many operations were refused with ETXTBSY since mount. */
   public long refusedCount() {
-    return gate.refusedCount();
+    return u.gate.refusedCount();
   }
 
   /** Reports refusals, journal commits and device forces to {@code hook} from now on. */
   public void setStats(CoreStats hook) {
-    device.reportTo(hook);
-    gate.reportTo(hook);
-    dur.reportTo(hook);
+    u.device.reportTo(hook);
+    u.gate.reportTo(hook);
+    u.dur.reportTo(hook);
   }
 
   /**
@@ -252,32 +152,16 @@ public final class SealFs implements AutoCloseable {
    * metrics (a gauge may be off by a seal changing meanwhile), never for a hot path.
    */
   public long sealHolderCount() {
-    long n = 0;
-    for (Inode i : meta.inodes.values()) {
-      n += i.holderCount();
-    }
-    return n;
+    return u.meta.sealHolderCount();
   }
 
   // ------------------------------------------------------------------------------------------
-  // Locking (the order is written in package-info.java)
-  // ------------------------------------------------------------------------------------------
-
-  /** Makes the seal just taken through {@code fh} durable, if its map changed since (SPEC 4.1). */
-  private void commitSealOf(long fh) {
-    OpenFile of = handles.find(fh);
-    if (of != null && of.sealMode != null && sealing.needsDurableCommit(of.inode)) {
-      dur.commit(true);
-    }
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Lookup and attributes
+  // Lookup and attributes (the locks: package-info.java, taken by Ops)
   // ------------------------------------------------------------------------------------------
 
   /** Returns the attributes of inode {@code ino}. */
   public Stat getattr(long ino) {
-    return ops.onInode(ino, false, attrs::stat);
+    return ops.onInode(ino, false, u.attrs::stat);
   }
 
   /**
@@ -286,13 +170,13 @@ public final class SealFs implements AutoCloseable {
    * it for such an open, so that the read reaches the core.
    */
   public boolean atimeDue(long fh) {
-    return !dur.readOnly()
+    return !u.dur.readOnly()
         && ops.onHandle(fh, false, of -> Metadata.atimeDue(of.inode, Limits.nowNs()));
   }
 
   /** Returns the attributes of the inode open as {@code fh}. */
   public Stat fgetattr(long fh) {
-    return ops.onHandle(fh, false, of -> attrs.stat(of.inode));
+    return ops.onHandle(fh, false, of -> u.attrs.stat(of.inode));
   }
 
   /**
@@ -301,7 +185,7 @@ public final class SealFs implements AutoCloseable {
    * call only). ENOTDIR if {@code dirIno} is not a directory, ENAMETOOLONG for a long name.
    */
   public long find(long dirIno, String name) {
-    return ops.readNames(() -> ns.find(dirIno, name));
+    return ops.readNames(() -> u.ns.find(dirIno, name));
   }
 
   /**
@@ -310,14 +194,14 @@ public final class SealFs implements AutoCloseable {
    * ENOENT if the name is not there.
    */
   public Stat lookup(long parentIno, String name) {
-    return ops.readNames(() -> referenced(ns.lookup(parentIno, name)));
+    return ops.readNames(() -> referenced(u.ns.lookup(parentIno, name)));
   }
 
   /** Takes one kernel lookup reference on {@code i} and returns its attributes. */
   private Stat referenced(Inode i) {
-    try (InodeLocks.Held h = locks.exclusive(i.ino)) {
+    try (InodeLocks.Held h = u.locks.exclusive(i.ino)) {
       i.lookupCount++;
-      return attrs.stat(i);
+      return u.attrs.stat(i);
     }
   }
 
@@ -326,36 +210,20 @@ public final class SealFs implements AutoCloseable {
    * with no name, reference or open handle left is freed. Unknown inodes are ignored.
    */
   public void forget(long ino, long nlookup) {
-    if (nlookup <= 0 || meta.get(ino) == null) {
-      return;
-    }
-    try {
-      ops.onInode(ino, true, i -> {
-        i.lookupCount = Math.max(0, i.lookupCount - nlookup);
-        if (!dur.readOnly() && !dur.closed()) {
-          life.maybeFree(i);
-        }
-        return null;
-      });
-    } catch (FsException e) {
-      if (e.errno() != Errno.ENOENT) {
-        throw e;
-      }
+    if (nlookup > 0) {
+      ops.ifLive(ino, i -> u.life.forget(i, nlookup));
     }
   }
 
   /** Returns the target of symlink {@code ino} (and updates its atime, relatime). */
   public String readlink(long ino) {
-    return ops.op(() -> ns.readlink(ino));
+    return ops.op(() -> u.ns.readlink(ino));
   }
 
   /** Changes permission bits (and setuid/setgid/sticky). */
   public void chmod(long ino, int mode) {
-    dur.checkWritable();
-    ops.onInode(ino, true, i -> {
-      attrs.chmod(i, mode);
-      return null;
-    });
+    u.dur.checkWritable();
+    ops.runOnInode(ino, true, i -> u.attrs.chmod(i, mode));
   }
 
   /**
@@ -363,31 +231,19 @@ public final class SealFs implements AutoCloseable {
    * group is set loses setuid, and setgid if group-executable ({@link Inode#killPrivileges}).
    */
   public void chown(long ino, int uid, int gid) {
-    dur.checkWritable();
-    ops.onInode(ino, true, i -> {
-      attrs.chown(i, uid, gid);
-      return null;
-    });
+    u.dur.checkWritable();
+    ops.runOnInode(ino, true, i -> u.attrs.chown(i, uid, gid));
   }
 
   /** Sets access and modification times (nanoseconds, or UTIME_NOW / UTIME_OMIT). */
   public void utimens(long ino, long atimeNs, long mtimeNs) {
-    dur.checkWritable();
-    ops.onInode(ino, true, i -> {
-      attrs.utimens(i, atimeNs, mtimeNs);
-      return null;
-    });
+    u.dur.checkWritable();
+    ops.runOnInode(ino, true, i -> u.attrs.utimens(i, atimeNs, mtimeNs));
   }
 
   /** Sets the size of file {@code ino}; a non-root caller drops setuid/setgid. */
   public void truncate(long ino, long size, Caller caller) {
-    ops.onInode(ino, true, i -> truncate(i, size, caller));
-  }
-
-  private Void truncate(Inode i, long size, Caller caller) {
-    data.setSize(i, size);
-    data.dropPrivileges(i, caller);
-    return null;
+    ops.runOnInode(ino, true, i -> u.data.truncate(i, size, caller));
   }
 
   /**
@@ -400,20 +256,9 @@ public final class SealFs implements AutoCloseable {
         : ops.onInode(ino, true, i -> setattr(i, a, caller));
   }
 
+  /** SETATTR of {@code i}, whose lock the caller holds exclusively. */
   private Stat setattr(Inode i, SetAttr a, Caller caller) {
-    if (a.size() >= 0) {
-      truncate(i, a.size(), caller);
-    }
-    if (a.uid() != -1 || a.gid() != -1) {
-      attrs.chown(i, a.uid(), a.gid());
-    }
-    if (a.mode() != -1) {
-      attrs.chmod(i, a.mode());
-    }
-    if (a.atimeNs() != UTIME_OMIT || a.mtimeNs() != UTIME_OMIT) {
-      attrs.utimens(i, a.atimeNs(), a.mtimeNs());
-    }
-    return attrs.stat(i);
+    return u.attrs.setattr(i, a, size -> u.data.truncate(i, size, caller));
   }
 
   /** Sets the size of the file open as {@code fh}, as root. */
@@ -423,16 +268,16 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets the size of the file open as {@code fh}; a non-root caller drops setuid/setgid. */
   public void ftruncate(long fh, long size, Caller caller) {
-    ops.onHandle(fh, true, of -> truncate(of.inode, size, caller));
+    ops.runOnHandle(fh, true, of -> u.data.truncate(of.inode, size, caller));
   }
 
   /** Returns filesystem counters. */
   public StatFs statfs() {
-    Superblock sb = dur.superblock();
+    Superblock sb = u.dur.superblock();
     long total = sb.dataBlocks() - sb.reserveBlocks();
-    long free = Math.max(0, Math.min(total, dur.availableBlocks() + dur.pendingFreeBlocks()));
+    long free = Math.max(0, Math.min(total, u.dur.availableBlocks() + u.dur.pendingFreeBlocks()));
     long inodesTotal = 1L << 32;
-    return new StatFs(bs, total, free, inodesTotal, inodesTotal - meta.inodes.size(),
+    return new StatFs(u.bs, total, free, inodesTotal, inodesTotal - u.meta.inodes.size(),
         Limits.NAME_MAX);
   }
 
@@ -445,12 +290,12 @@ public final class SealFs implements AutoCloseable {
    * {@code parentIno}; returns its attributes and takes one lookup reference (FUSE MKNOD).
    */
   public Stat mknod(long parentIno, String name, int mode, long rdev, Caller caller) {
-    return ops.changeNames(() -> referenced(ns.mknod(parentIno, name, mode, rdev, caller)));
+    return ops.changeNames(() -> referenced(u.ns.mknod(parentIno, name, mode, rdev, caller)));
   }
 
   /** Creates directory {@code name}; returns its attributes and takes one lookup reference. */
   public Stat mkdir(long parentIno, String name, int mode, Caller caller) {
-    return ops.changeNames(() -> referenced(ns.mkdir(parentIno, name, mode, caller)));
+    return ops.changeNames(() -> referenced(u.ns.mkdir(parentIno, name, mode, caller)));
   }
 
   /**
@@ -458,23 +303,17 @@ public final class SealFs implements AutoCloseable {
    * one lookup reference.
    */
   public Stat symlink(String target, long parentIno, String name, Caller caller) {
-    return ops.changeNames(() -> referenced(ns.symlink(target, parentIno, name, caller)));
+    return ops.changeNames(() -> referenced(u.ns.symlink(target, parentIno, name, caller)));
   }
 
   /** Removes non-directory name {@code name} from directory {@code parentIno}. */
   public void unlink(long parentIno, String name) {
-    ops.changeNames(() -> {
-      ns.unlink(parentIno, name);
-      return null;
-    });
+    ops.runChangeNames(() -> u.ns.unlink(parentIno, name));
   }
 
   /** Removes empty directory {@code name} from directory {@code parentIno}. */
   public void rmdir(long parentIno, String name) {
-    ops.changeNames(() -> {
-      ns.rmdir(parentIno, name);
-      return null;
-    });
+    ops.runChangeNames(() -> u.ns.rmdir(parentIno, name));
   }
 
   /**
@@ -482,10 +321,7 @@ public final class SealFs implements AutoCloseable {
    * replacing the target under POSIX rules.
    */
   public void rename(long parentIno, String name, long newParentIno, String newName) {
-    ops.changeNames(() -> {
-      ns.rename(parentIno, name, newParentIno, newName);
-      return null;
-    });
+    ops.runChangeNames(() -> u.ns.rename(parentIno, name, newParentIno, newName));
   }
 
   /**
@@ -493,18 +329,18 @@ public final class SealFs implements AutoCloseable {
    * attributes and takes one lookup reference.
    */
   public Stat link(long ino, long newParentIno, String newName) {
-    return ops.changeNames(() -> referenced(ns.link(ino, newParentIno, newName)));
+    return ops.changeNames(() -> referenced(u.ns.link(ino, newParentIno, newName)));
   }
 
   /** Lists directory {@code ino}, including "." and "..". */
   public List<DirEntry> readdir(long ino) {
-    return ops.readNames(() -> ns.readdir(ino));
+    return ops.readNames(() -> u.ns.readdir(ino));
   }
 
   /** Makes directory {@code ino}'s entries durable. */
   public void fsyncdir(long ino) {
-    ns.inode(ino);
-    dur.sync();
+    u.ns.inode(ino);
+    u.dur.sync();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -513,8 +349,8 @@ public final class SealFs implements AutoCloseable {
 
   /** Opens inode {@code ino} with open(2) {@code flags}; returns the new file handle. */
   public long open(long ino, int flags, Caller caller) {
-    long fh = ops.onInode(ino, true, i -> opening.open(i, flags, caller));
-    commitSealOf(fh);
+    long fh = ops.onInode(ino, true, i -> u.opening.open(i, flags, caller));
+    u.opening.commitSealOf(fh);
     return fh;
   }
 
@@ -524,35 +360,17 @@ public final class SealFs implements AutoCloseable {
    * handle, and takes one lookup reference.
    */
   public Created create(long parentIno, String name, int mode, int flags, Caller caller) {
-    Created c = ops.changeNames(() -> {
-      Namespace.Parent p = ns.parent(parentIno, name);
-      Inode i = ns.child(p);
-      if (i != null && (flags & OpenFile.O_EXCL) != 0) {
-        throw FsException.of(Errno.EEXIST, name + ": file exists");
-      }
-      if (i == null) {
-        int type = mode & Inode.S_IFMT;
-        i = ns.createNode(p, (type == 0 ? Inode.S_IFREG : type) | (mode & 07777), 0, caller);
-      }
-      try (InodeLocks.Held h = locks.exclusive(i.ino)) {
-        long fh = opening.open(i, flags, caller);
-        i.lookupCount++;
-        return new Created(attrs.stat(i), fh);
-      }
-    });
-    commitSealOf(c.fh());
+    Created c = ops.changeNames(() -> u.opening.create(parentIno, name, mode, flags, caller));
+    u.opening.commitSealOf(c.fh());
     return c;
   }
 
   /** Reads into {@code dst} (position to limit) from byte {@code offset}; returns bytes read. */
   public int read(long fh, ByteBuffer dst, long offset) {
-    int n = ops.onHandle(fh, false, of -> data.read(of, dst, offset));
-    OpenFile read = handles.find(fh);
-    if (read != null && !dur.readOnly() && Metadata.atimeDue(read.inode, Limits.nowNs())) {
-      ops.onHandle(fh, true, of -> {
-        meta.touchAtime(of.inode, dur.readOnly());
-        return null;
-      });
+    int n = ops.onHandle(fh, false, of -> u.data.read(of, dst, offset));
+    OpenFile read = u.handles.find(fh);
+    if (read != null && !u.dur.readOnly() && Metadata.atimeDue(read.inode, Limits.nowNs())) {
+      ops.runOnHandle(fh, true, of -> u.meta.touchAtime(of.inode, u.dur.readOnly()));
     }
     return n;
   }
@@ -570,42 +388,31 @@ public final class SealFs implements AutoCloseable {
     int start = src.position();
     return ops.onHandle(fh, true, of -> {
       src.position(start);
-      return data.write(of, src, offset, caller);
+      return u.data.write(of, src, offset, caller);
     });
   }
 
   /**
    * copy_file_range(2) from {@code fhIn} at {@code offIn} to {@code fhOut} at {@code offOut}:
    * shares whole blocks, copies the rest (SPEC 11); returns the bytes copied, maybe fewer than
-   * {@code length} (the caller goes on). ETXTBSY with nothing copied into a sealed file.
+   * {@code length} (the caller goes on). ETXTBSY with nothing copied into a sealed file. Both
+   * inodes are locked exclusively, in stripe order ({@link Ops#onHandles}).
    */
   public long copyRange(long fhIn, long offIn, long fhOut, long offOut, long length,
       Supplier<Caller> caller) {
     return ops.onHandles(fhIn, fhOut,
-        (in, out) -> copier.copy(in, offIn, out, offOut, length, caller));
+        (in, out) -> u.copier.copy(in, offIn, out, offOut, length, caller));
   }
 
   /** Drops file handle {@code fh} (and its seal, if it holds one). */
   public void release(long fh) {
-    OpenFile of = handles.find(fh);
-    if (of != null) {
-      try {
-        ops.onHandle(fh, true, h -> {
-          opening.drop(h);
-          return null;
-        });
-      } catch (FsException e) {
-        if (e.errno() != Errno.EBADF) {
-          throw e;
-        }
-      }
-    }
+    ops.ifOpen(fh, u.opening::drop);
   }
 
   /** Makes the file's data (and, unless {@code dataOnly}, metadata) durable. */
   public void fsync(long fh, boolean dataOnly) {
-    handles.get(fh);
-    dur.sync();
+    u.handles.get(fh);
+    u.dur.sync();
   }
 
   /** fallocate(2) with Linux {@code mode} bits, as root. */
@@ -615,10 +422,7 @@ public final class SealFs implements AutoCloseable {
 
   /** fallocate(2) with Linux {@code mode} bits; a non-root caller drops setuid/setgid. */
   public void fallocate(long fh, int mode, long offset, long length, Caller caller) {
-    ops.onHandle(fh, true, of -> {
-      falloc.fallocate(of, mode, offset, length, caller);
-      return null;
-    });
+    ops.runOnHandle(fh, true, of -> u.falloc.fallocate(of, mode, offset, length, caller));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -627,28 +431,22 @@ public final class SealFs implements AutoCloseable {
 
   /** Sets an extended attribute; {@code flags} are XATTR_CREATE=1 / XATTR_REPLACE=2. */
   public void setxattr(long ino, String name, byte[] value, int flags) {
-    ops.onInode(ino, true, i -> {
-      xattrs.set(i, name, value, flags);
-      return null;
-    });
+    ops.runOnInode(ino, true, i -> u.xattrs.set(i, name, value, flags));
   }
 
   /** Returns an extended attribute's value (including sealfs' virtual ones). */
   public byte[] getxattr(long ino, String name) {
-    return ops.onInode(ino, false, i -> xattrs.get(i, name));
+    return ops.onInode(ino, false, i -> u.xattrs.get(i, name));
   }
 
   /** Lists extended attribute names (virtual ones are not listed). */
   public List<String> listxattr(long ino) {
-    return ops.onInode(ino, false, xattrs::list);
+    return ops.onInode(ino, false, u.xattrs::list);
   }
 
   /** Removes an extended attribute. */
   public void removexattr(long ino, String name) {
-    ops.onInode(ino, true, i -> {
-      xattrs.remove(i, name);
-      return null;
-    });
+    ops.runOnInode(ino, true, i -> u.xattrs.remove(i, name));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -659,20 +457,14 @@ public final class SealFs implements AutoCloseable {
   public SealResult seal(long fh, long flags, long offset, long length, long[] reserved,
       Caller caller) {
     SealResult r = ops.onHandle(fh, true,
-        of -> sealing.seal(of, flags, offset, length, reserved, caller));
-    OpenFile of = handles.find(fh);
-    if (of != null && sealing.needsDurableCommit(of.inode)) {
-      dur.commit(true);
-    }
+        of -> u.sealing.seal(of, flags, offset, length, reserved, caller));
+    u.sealing.commitSeal(u.handles.find(fh));
     return r;
   }
 
   /** SEALFS_IOC_UNSEAL: drops {@code fh}'s hold, if it has one. */
   public void unseal(long fh) {
-    ops.onHandle(fh, true, of -> {
-      sealing.unseal(of);
-      return null;
-    });
+    ops.runOnHandle(fh, true, u.sealing::unseal);
   }
 
   /**
@@ -680,20 +472,17 @@ public final class SealFs implements AutoCloseable {
    * returns when they are gone; {@code 1} (FORCE, root) revokes every seal now.
    */
   public void breakSeals(long fh, long flags, Caller caller) {
-    ops.onHandle(fh, true, of -> {
-      sealing.breakSeals(of, flags, caller);
-      return null;
-    });
+    ops.runOnHandle(fh, true, of -> u.sealing.breakSeals(of, flags, caller));
   }
 
   /** The state word of SEALFS_IOC_STATUS for {@code fh}: BREAKING 1, REVOKED 2 (SPEC 10). */
   public long sealStatusState(long fh) {
-    return ops.onHandle(fh, false, sealing::statusState);
+    return ops.onHandle(fh, false, u.sealing::statusState);
   }
 
   /** The break deadline (CLOCK_REALTIME ms) of {@code fh}'s inode, or 0 if no break runs. */
   public long breakDeadlineMs(long fh) {
-    return ops.onHandle(fh, false, sealing::breakDeadlineMs);
+    return ops.onHandle(fh, false, u.sealing::breakDeadlineMs);
   }
 
   /**
@@ -701,12 +490,12 @@ public final class SealFs implements AutoCloseable {
    * {@code break_time} in seconds (SPEC 10, 12). Call before serving requests.
    */
   public void configureSeals(long sealLimitBytes, int breakTimeSeconds) {
-    gate.configure(sealLimitBytes, breakTimeSeconds);
+    u.gate.configure(sealLimitBytes, breakTimeSeconds);
   }
 
   /** Sets who is told when a holder's seal begins to break (handle number; SPEC 10 POLLPRI). */
   public void onBreakBegun(LongConsumer listener) {
-    gate.setBreakListener(of -> listener.accept(of.fh));
+    u.gate.setBreakListener(of -> listener.accept(of.fh));
   }
 
   /**
@@ -714,7 +503,7 @@ public final class SealFs implements AutoCloseable {
    * revocation takes an inode's last seal (SPEC 10), which no UNSEAL or RELEASE reports.
    */
   public void onLastSealRevoked(LongConsumer listener) {
-    gate.setLastRevokedListener(listener);
+    u.gate.setLastRevokedListener(listener);
   }
 
   /**
@@ -722,23 +511,23 @@ public final class SealFs implements AutoCloseable {
    * binding's FUSE INTERRUPT): its operation fails with EINTR. True if it was waiting.
    */
   public boolean interruptBreakWait(Thread t) {
-    return gate.interrupt(t);
+    return u.gate.interrupt(t);
   }
 
   /** True if handle {@code fh} reports POLLPRI: its seal is breaking or was revoked (SPEC 10). */
   public boolean pollPri(long fh) {
-    OpenFile of = handles.find(fh);
-    return of != null && gate.pollPri(of);
+    OpenFile of = u.handles.find(fh);
+    return of != null && u.gate.pollPri(of);
   }
 
   /** Returns the number of quarantined blocks (SPEC 10; counted as used by statfs). */
   public long quarantinedBlocks() {
-    return gate.quarantinedBlocks();
+    return u.gate.quarantinedBlocks();
   }
 
   /** SEALFS_IOC_STATUS for handle {@code fh}. */
   public SealStatus sealStatus(long fh) {
-    return ops.onHandle(fh, false, sealing::status);
+    return ops.onHandle(fh, false, u.sealing::status);
   }
 
   /**
@@ -746,7 +535,7 @@ public final class SealFs implements AutoCloseable {
    * u64 (a start of 2^63 or more lies past any file: no extents, LAST).
    */
   public LayoutPage layout(long fh, long start) {
-    return ops.onHandle(fh, false, of -> sealing.layout(of, start));
+    return ops.onHandle(fh, false, of -> u.sealing.layout(of, start));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -755,36 +544,33 @@ public final class SealFs implements AutoCloseable {
 
   /** fsck repair: see {@link Repair#repairNames}. */
   void repairNames() {
-    ops.changeNames(() -> {
-      Repair.repairNames(meta, ns);
-      return null;
-    });
+    ops.runChangeNames(() -> Repair.repairNames(u.meta, u.ns));
   }
 
   /** Commits everything durably now (used by tests and the unmount path). */
   public void syncAll() {
-    dur.sync();
+    u.dur.sync();
   }
 
   /** Runs one tick of the background committer now (the crash tests run without it). */
   public void commitTick() {
-    dur.tick();
+    u.dur.tick();
   }
 
   /** Checks block ownership with every operation stopped (tests; see {@link BlockOwnership}). */
   void verifyForTest() {
-    ops.stopped(() -> BlockOwnership.verify(meta, alloc, dur));
+    ops.stopped(() -> BlockOwnership.verify(u.meta, u.alloc, u.dur));
   }
 
   /** Simulates a daemon crash: closes the device without committing anything (tests). */
   void crashForTest() {
-    dur.crash();
+    u.dur.crash();
   }
 
   /** Commits, checkpoints and closes the device (unmount). Idempotent. */
   @Override
   public void close() {
-    gate.drainQuarantine();
-    dur.close();
+    u.gate.drainQuarantine();
+    u.dur.close();
   }
 }

@@ -8,14 +8,16 @@
  * <h2>The floors (calls go down only)</h2>
  *
  * <pre>
- *   SealFs (facade) / PathFs (paths)  Ops (locks)  Opening (open, seal-on-open)
+ *   SealFs (facade) / PathFs (paths)  Ops (locks)  Opening (open, create, seal-on-open)
+ *             Units (the wiring of one mount)
  *   ns        Namespace, Lifetime, Repair        directories, names, links, orphans
  *   data      FileData, Fallocate, Sealing,      read/write/truncate, fallocate modes,
- *             Placement, ExtentIo                the seal ioctls, allocation policy, extent I/O
- *   attr      Attributes, Xattrs                 stat, chmod/chown/utimens, xattrs
+ *             Placement, ExtentIo, CopyRange,    the seal ioctls, allocation policy, extent I/O,
+ *             CopyOnWrite                        copy_file_range, unsharing
+ *   attr      Attributes, Xattrs                 stat, chmod/chown/utimens/setattr, xattrs
  *   seal      LayoutGate  (THE seal check: every block-map and size change passes it),
- *             HolderViews, Handles, OpenFile, SealMode
- *   commit    Durability, Loader                 group commit, checkpoints, deferred frees
+ *             BreakTable, Quarantine, HolderViews, Handles, OpenFile, SealMode
+ *   commit    Durability, DeferredFrees, Loader  group commit, checkpoints, deferred frees
  *   inode     Metadata, Inode, ExtentMap, Extent, InodeLocks     the state and its redo records
  *   journal   Journal, Checkpoint, Superblock, Codec, Group      on-disk formats
  *   alloc     Allocator                          free runs by start and size
@@ -40,11 +42,16 @@
  *       Data, attribute and xattr operations do not take it.
  *   <li><b>inode locks</b> ({@code InodeLocks}, striped read-write locks): shared for reads of
  *       an inode (read, stat, getxattr, LAYOUT, STATUS), exclusive for changes. Several are
- *       taken in ascending stripe order (a rename takes up to four).
+ *       taken at once, each stripe once, in ascending stripe order
+ *       ({@code InodeLocks.exclusive(Inode...)}): a rename takes up to four, copy_file_range
+ *       both files' ({@code Ops.onHandles}, one stripe if they share it).
  *   <li><b>leaf locks</b>, under which nothing else is taken: the metadata group
- *       ({@code Metadata}'s monitor: records, dirty set, inode numbers), the deferred frees
- *       ({@code Durability}'s monitor), the allocator ({@code Allocator}'s monitor). The handle
- *       table and the inode table are concurrent maps.
+ *       ({@code Metadata}'s monitor: records, dirty set, inode numbers), the share counts
+ *       ({@code ShareCounts}), the deferred frees ({@code DeferredFrees}' monitor), the
+ *       allocator ({@code Allocator}'s monitor), the break table ({@code BreakTable}'s lock:
+ *       deadlines, revoked handles; break waiters wait on it holding nothing else), the
+ *       quarantine ({@code Quarantine}'s monitor). The handle table and the inode table are
+ *       concurrent maps.
  * </ol>
  *
  * <p>So reads and writes of different files run in parallel, reads of one file too, and stat

@@ -1,10 +1,12 @@
 package dev.sealfs.core.attr;
 
 import dev.sealfs.core.Limits;
+import dev.sealfs.core.SetAttr;
 import dev.sealfs.core.Stat;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
+import java.util.function.LongConsumer;
 
 /**
  * Inode attributes: stat, and the changes of mode, owner and times (size changes are file data,
@@ -72,5 +74,26 @@ public final class Attributes {
     }
     i.ctimeNs = t;
     meta.markDirty(i);
+  }
+
+  /**
+   * FUSE SETATTR: applies {@code a}'s changes in the order size (through {@code truncate}, a
+   * file data change), owner, mode, times, each as its single-attribute call would, and
+   * returns the new attributes.
+   */
+  public Stat setattr(Inode i, SetAttr a, LongConsumer truncate) {
+    if (a.size() >= 0) {
+      truncate.accept(a.size());
+    }
+    if (a.uid() != -1 || a.gid() != -1) {
+      chown(i, a.uid(), a.gid());
+    }
+    if (a.mode() != -1) {
+      chmod(i, a.mode());
+    }
+    if (a.atimeNs() != Limits.UTIME_OMIT || a.mtimeNs() != Limits.UTIME_OMIT) {
+      utimens(i, a.atimeNs(), a.mtimeNs());
+    }
+    return stat(i);
   }
 }

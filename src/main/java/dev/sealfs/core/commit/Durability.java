@@ -12,7 +12,6 @@ import dev.sealfs.core.journal.Group;
 import dev.sealfs.core.journal.Journal;
 import dev.sealfs.core.journal.Superblock;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
@@ -50,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * consistent cut, as every operation holds the epoch lock shared from start to end. The journal
  * write and the device forces run after the epoch lock is released, so the data path never
  * waits for the device. A checkpoint likewise serialises the state under the epoch lock and
- * writes it outside. Deferred frees have their own leaf lock; the flags are atomic.
+ * writes it outside. The deferred frees ({@link DeferredFrees}) have their own leaf lock; the
+ * flags are atomic.
  */
 public final class Durability {
   private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
@@ -82,10 +82,8 @@ public final class Durability {
   private final boolean readOnly;
   /** The current superblock. */
   private volatile Superblock sb;
-  /** Blocks freed by groups not yet durable; guarded by its own monitor. */
-  private List<Allocator.Run> pendingFree = new ArrayList<>();
-  /** Sum of {@link #pendingFree}. */
-  private volatile long pendingFreeBlocks;
+  /** Blocks freed by groups not yet durable (a leaf lock of its own). */
+  private final DeferredFrees frees;
   /** True once blocks were allocated since the last force. */
   private final AtomicBoolean allocatedSinceForce = new AtomicBoolean();
   /** True once anything was written to the device since the last force. */
@@ -118,6 +116,7 @@ public final class Durability {
     this.bs = sb.blockSize();
     this.meta = l.meta();
     this.alloc = l.alloc();
+    this.frees = new DeferredFrees(alloc);
     this.readOnly = readOnly;
     this.epoch = epoch;
     this.journal = new Journal(device, sb.journalStart() * bs, sb.journalBlocks() * bs,
@@ -172,44 +171,22 @@ public final class Durability {
 
   /** Queues blocks freed by the running group; they become free once it is durable. */
   public void deferFree(long devBlock, long blockCount) {
-    synchronized (this) {
-      pendingFree.add(new Allocator.Run(devBlock, blockCount));
-      pendingFreeBlocks += blockCount;
-    }
+    frees.add(devBlock, blockCount);
   }
 
   /** Returns the blocks waiting for their freeing group to become durable. */
   public long pendingFreeBlocks() {
-    return pendingFreeBlocks;
-  }
-
-  /** Takes the deferred frees so far (they belong to the groups closed up to now). */
-  private synchronized List<Allocator.Run> takePendingFrees() {
-    List<Allocator.Run> taken = pendingFree;
-    pendingFree = new ArrayList<>();
-    return taken;
-  }
-
-  /** Gives {@code frees} back to the allocator (their freeing groups are durable). */
-  private void release(List<Allocator.Run> frees) {
-    long n = 0;
-    for (Allocator.Run r : frees) {
-      alloc.free(r.devBlock(), r.blockCount());
-      n += r.blockCount();
-    }
-    synchronized (this) {
-      pendingFreeBlocks -= n;
-    }
+    return frees.blockCount();
   }
 
   /** Returns a copy of the deferred frees (tests check that no block is owned twice). */
-  public synchronized List<Allocator.Run> pendingFreeRuns() {
-    return new ArrayList<>(pendingFree);
+  public List<Allocator.Run> pendingFreeRuns() {
+    return frees.runs();
   }
 
   /** Gives every deferred free back to the allocator (mount, with nothing else running). */
   public void releasePendingFrees() {
-    release(takePendingFrees());
+    frees.release(frees.take());
   }
 
   private long checkpointBlocks() {
@@ -254,20 +231,6 @@ public final class Durability {
   // Commit and checkpoint
   // ------------------------------------------------------------------------------------------
 
-  /**
-   * Thrown by an operation that ran short of space while frees wait for their commit: the
-   * facade releases the operation's locks, commits durably (releasing the frees) and runs the
-   * operation once more. The operation must have changed nothing yet (allocation comes first).
-   */
-  public static final class CommitAndRetry extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    /** Creates the signal (no stack trace: it is control flow). */
-    public CommitAndRetry() {
-      super("commit and retry", null, false, false);
-    }
-  }
-
   /** fsync: commits the running group durably, or only forces if no metadata is pending. */
   public void sync() {
     if (readOnly) {
@@ -275,7 +238,7 @@ public final class Durability {
     }
     commitLock.lock();
     try {
-      if (meta.hasPending() || pendingFreeBlocks > 0) {
+      if (meta.hasPending() || frees.blockCount() > 0) {
         commit(true);
       } else if (writtenSinceForce.getAndSet(false)) {
         allocatedSinceForce.set(false);
@@ -306,7 +269,7 @@ public final class Durability {
         g = meta.drainGroup();
         groupNumber++;
       }
-      return new Cut(g, groupNumber, takePendingFrees(), allocatedSinceForce.getAndSet(false));
+      return new Cut(g, groupNumber, frees.take(), allocatedSinceForce.getAndSet(false));
     } finally {
       w.unlock();
     }
@@ -345,7 +308,7 @@ public final class Durability {
         device.force();
         groupUnforced = false;
         durableGroup = c.number();
-        release(c.frees());
+        frees.release(c.frees());
       }
     } finally {
       commitLock.unlock();
@@ -354,10 +317,7 @@ public final class Durability {
 
   /** Puts a cut's frees and flag back (its records are covered by the checkpoint to come). */
   private void requeue(Cut c) {
-    synchronized (this) {
-      c.frees().addAll(pendingFree);
-      pendingFree = c.frees();
-    }
+    frees.putBack(c.frees());
     if (c.allocated()) {
       allocatedSinceForce.set(true);
     }
@@ -404,7 +364,7 @@ public final class Durability {
       meta.discardGroup();
       groupNumber++;
       allocatedSinceForce.set(false);
-      return new Snapshot(blob, runs, groupNumber, takePendingFrees());
+      return new Snapshot(blob, runs, groupNumber, frees.take());
     } finally {
       w.unlock();
     }
@@ -437,7 +397,7 @@ public final class Durability {
       for (Allocator.Run r : old.checkpointRuns()) {
         alloc.free(r.devBlock(), r.blockCount());
       }
-      release(snap.frees());
+      frees.release(snap.frees());
       journal.reset(newJournalSeq);
       durableGroup = snap.number();
       LOG.debug("checkpoint {}: {} bytes in {} blocks", next.seq(), blob.length,

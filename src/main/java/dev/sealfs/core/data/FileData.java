@@ -235,6 +235,12 @@ public final class FileData {
     gate.mapChanged(i);
   }
 
+  /** truncate(2): sets the size ({@link #setSize}), then drops setuid/setgid (non-root). */
+  public void truncate(Inode i, long newSize, Caller caller) {
+    setSize(i, newSize);
+    dropPrivileges(i, caller);
+  }
+
   /**
    * Drops setuid/setgid after a data change by a caller without CAP_FSETID (taken to be any
    * non-root caller), as the VFS would; with FUSE_HANDLE_KILLPRIV_V2 the kernel leaves this to

@@ -3,6 +3,7 @@ package dev.sealfs.core.data;
 import dev.sealfs.core.Errno;
 import dev.sealfs.core.FsException;
 import dev.sealfs.core.alloc.Allocator;
+import dev.sealfs.core.commit.CommitAndRetry;
 import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Extent;
 import dev.sealfs.core.inode.ExtentState;
@@ -23,7 +24,7 @@ import java.util.List;
  * {@link #MAX_ALIGN_BYTES} (docs/design.md, "Allocation and alignment"). Space is what the
  * {@link Allocator} has free minus the metadata reserve; when that is short but frees are
  * waiting for their commit, the operation is retried after that commit
- * ({@link Durability.CommitAndRetry}).
+ * ({@link CommitAndRetry}).
  *
  * <p>Locks: the caller holds the inode's lock; the allocator is guarded by its own.
  */
@@ -52,7 +53,7 @@ public final class Placement {
   private List<Allocator.Run> allocateData(long goal, long count, long alignBlocks,
       long fileBlock) {
     if (dur.availableBlocks() < count && dur.pendingFreeBlocks() > 0) {
-      throw new Durability.CommitAndRetry();
+      throw new CommitAndRetry();
     }
     if (dur.availableBlocks() < count) {
       throw FsException.of(Errno.ENOSPC, "no space left on device");

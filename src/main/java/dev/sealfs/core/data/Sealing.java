@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * that before SEAL returns the frozen map is on the device.
  *
  * <p>Locks: the caller holds the inode's lock exclusively (shared for STATUS and LAYOUT) and
- * makes the commit after releasing it.
+ * makes the commit after releasing it ({@link #commitSeal}).
  */
 public final class Sealing {
   private static final Logger LOG = LoggerFactory.getLogger(Sealing.class);
@@ -186,6 +186,16 @@ public final class Sealing {
   /** Returns true if {@code i}'s last map change is not durable yet (a seal must commit). */
   public boolean needsDurableCommit(Inode i) {
     return i.mapGroup > dur.durableGroup();
+  }
+
+  /**
+   * Makes the seal just taken through {@code of} durable if its map changed since the last
+   * durable commit (SPEC 4.1); called after the SEAL's locks are let go; nothing for null.
+   */
+  public void commitSeal(OpenFile of) {
+    if (of != null && needsDurableCommit(of.inode)) {
+      dur.commit(true);
+    }
   }
 
   /** SEALFS_IOC_UNSEAL: drops {@code of}'s hold, if it has one, or acknowledges its revocation. */

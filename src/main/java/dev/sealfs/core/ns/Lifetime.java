@@ -51,6 +51,17 @@ public final class Lifetime {
     free(i);
   }
 
+  /**
+   * FUSE FORGET: drops {@code nlookup} kernel lookup references of {@code i} (never below none)
+   * and frees it if that was its last reason to live, unless read-only or closed.
+   */
+  public void forget(Inode i, long nlookup) {
+    i.lookupCount = Math.max(0, i.lookupCount - nlookup);
+    if (!dur.readOnly() && !dur.closed()) {
+      maybeFree(i);
+    }
+  }
+
   private void free(Inode i) {
     if (i.extents != null) {
       for (Extent e : i.extents.extents()) {

@@ -7,12 +7,7 @@ import dev.sealfs.core.commit.Durability;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,10 +63,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Locks: the holder set and the holders' flags change under the inode's lock, held
  * exclusively by the caller of every method that changes them (shared for the views), so the
- * holder set cannot change between the check and the change. The gate's own maps (deadlines,
- * revoked handles, waiters) are guarded by {@code breakLock}, a leaf lock under which nothing
- * else is taken; waiters wait on it holding nothing else. Revocation at a deadline takes the
- * inode's lock through the locker the facade installs ({@link #setLocker}).
+ * holder set cannot change between the check and the change. The deadlines, revoked handles and
+ * waiters are the {@link BreakTable}'s, guarded by its leaf lock under which nothing else is
+ * taken; waiters wait on it holding nothing else. Revocation at a deadline takes the inode's
+ * lock through the locker the facade installs ({@link #setLocker}).
  */
 public final class LayoutGate {
   private static final Logger LOG = LoggerFactory.getLogger(LayoutGate.class);
@@ -133,22 +128,16 @@ public final class LayoutGate {
   private SealLimits limits = new SealLimits(0);
   /** Blocks freed from under revoked holders. */
   private final Quarantine quarantine = new Quarantine();
-  /** Break deadlines (CLOCK_REALTIME ms) of the inodes with a break under way, by inode. */
-  private final Map<Long, Long> breakDeadlines = new HashMap<>();
-  /** Revoked, unacknowledged handles by inode, in revocation order. */
-  private final Map<Long, LinkedHashMap<Long, OpenFile>> revoked = new HashMap<>();
+  /** Break deadlines, revoked handles and the threads waiting for a break. */
+  private final BreakTable breaks = new BreakTable();
   /** The break time in ms. */
   private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
-  /** Guards the deadlines, the revoked handles and the waiters; waiters wait on it. */
-  private final Object breakLock = new Object();
   /** Takes an inode's lock for revocations at a deadline. */
   private Locker locker = (i, body) -> body.run();
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
   /** Told the inode number when a revocation takes an inode's last seal (page-cache drop). */
   private java.util.function.LongConsumer lastRevokedListener = ino -> { };
-  /** Threads waiting for a break now (only these may be interrupted: see {@link #interrupt}). */
-  private final Set<Thread> waiters = new HashSet<>();
   /** Revokes at deadlines that no waiter is left to see; created on the first break. */
   private ScheduledExecutorService timer;
 
@@ -262,38 +251,12 @@ public final class LayoutGate {
 
   /** The wait of {@link BreakWaited#await}: no lock held on entry. */
   private void waitOut(Inode i, List<OpenFile> targets, long deadline) {
-    boolean expired = false;
-    synchronized (breakLock) {
-      while (true) {
-        boolean left = false;
-        for (OpenFile h : targets) {
-          left |= h.breaking;
-        }
-        if (!left) {
-          break;
-        }
-        long now = System.currentTimeMillis();
-        if (now >= deadline) {
-          expired = true;
-          break;
-        }
-        waiters.add(Thread.currentThread());
-        boolean interrupted;
-        try {
-          breakLock.wait(deadline - now);
-          interrupted = Thread.interrupted(); // an interrupt that raced a normal wake-up
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } finally {
-          waiters.remove(Thread.currentThread());
-        }
-        if (interrupted) {
-          LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
-          throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
-        }
-      }
+    BreakTable.Outcome end = breaks.await(targets, deadline);
+    if (end == BreakTable.Outcome.INTERRUPTED) {
+      LOG.info("a wait for the break of inode {} was interrupted: EINTR", i.ino);
+      throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
     }
-    if (expired) {
+    if (end == BreakTable.Outcome.EXPIRED) {
       revokeAtDeadline(i);
     }
   }
@@ -312,9 +275,7 @@ public final class LayoutGate {
 
   /** Wakes every thread waiting for a break. */
   private void wakeWaiters() {
-    synchronized (breakLock) {
-      breakLock.notifyAll();
-    }
+    breaks.wakeWaiters();
   }
 
   /**
@@ -323,13 +284,7 @@ public final class LayoutGate {
    * alone, so an interrupt never reaches device I/O. True if it was interrupted.
    */
   public boolean interrupt(Thread t) {
-    synchronized (breakLock) {
-      if (!waiters.contains(t)) {
-        return false;
-      }
-      t.interrupt();
-      return true;
-    }
+    return breaks.interrupt(t);
   }
 
   /** True if handle {@code of} should report POLLPRI: its seal is breaking or was revoked. */
@@ -363,17 +318,9 @@ public final class LayoutGate {
 
   /** Starts (or joins) the break of {@code targets}; returns the inode's deadline in ms. */
   private long beginBreak(Inode i, List<OpenFile> targets) {
-    Long deadline;
-    boolean fresh = false;
-    synchronized (breakLock) {
-      deadline = breakDeadlines.get(i.ino);
-      if (deadline == null) {
-        deadline = System.currentTimeMillis() + breakTimeMs;
-        breakDeadlines.put(i.ino, deadline);
-        fresh = true;
-      }
-    }
-    if (fresh) {
+    BreakTable.Deadline d = breaks.deadlineOrNew(i.ino, breakTimeMs);
+    long deadline = d.ms();
+    if (d.fresh()) {
       scheduleRevocation(i, breakTimeMs);
     }
     for (OpenFile h : targets) {
@@ -429,9 +376,7 @@ public final class LayoutGate {
     h.sealChargedBytes = 0;
     h.breaking = false;
     h.revoked = true;
-    synchronized (breakLock) {
-      revoked.computeIfAbsent(i.ino, k -> new LinkedHashMap<>()).put(h.fh, h);
-    }
+    breaks.addRevoked(i.ino, h);
     quarantine.revoke(i.ino, h.fh);
     LOG.warn("seal of handle {} on inode {} revoked ({} holders left)", h.fh, i.ino,
         i.holderCount());
@@ -449,30 +394,17 @@ public final class LayoutGate {
         }
       }
     }
-    synchronized (breakLock) {
-      breakDeadlines.remove(i.ino);
-    }
-  }
-
-  /** True if {@code h} still holds a seal of {@code i}. */
-  private static boolean isHolder(Inode i, OpenFile h) {
-    return i.holders != null && i.holders.get(h.fh) == h;
+    breaks.endBreak(i.ino);
   }
 
   /** Returns the break deadline (CLOCK_REALTIME ms) of {@code i}, or 0 if none runs. */
   public long breakDeadlineMs(Inode i) {
-    synchronized (breakLock) {
-      Long d = breakDeadlines.get(i.ino);
-      return d == null ? 0 : d;
-    }
+    return breaks.deadline(i.ino);
   }
 
   /** Returns the revoked, unacknowledged handles of {@code i}. */
   public List<OpenFile> revokedHandles(Inode i) {
-    synchronized (breakLock) {
-      LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
-      return m == null ? List.of() : List.copyOf(m.values());
-    }
+    return breaks.revokedHandles(i.ino);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -504,15 +436,7 @@ public final class LayoutGate {
     }
     if (h.revoked) {
       h.revoked = false;
-      synchronized (breakLock) {
-        LinkedHashMap<Long, OpenFile> m = revoked.get(i.ino);
-        if (m != null) {
-          m.remove(h.fh);
-          if (m.isEmpty()) {
-            revoked.remove(i.ino);
-          }
-        }
-      }
+      breaks.removeRevoked(i.ino, h.fh);
       for (Quarantine.Freed f : quarantine.acknowledge(i.ino, h.fh)) {
         dur.deferFree(f.devBlock(), f.blockCount());
       }
