@@ -9,11 +9,15 @@ import dev.sealfs.core.ns.Namespace;
 import dev.sealfs.core.seal.Handles;
 import dev.sealfs.core.seal.LayoutGate;
 import dev.sealfs.core.seal.OpenFile;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How one facade operation takes its locks, in the order of package-info.java: the epoch lock
@@ -26,6 +30,8 @@ import java.util.function.Supplier;
  * do nothing.
  */
 final class Ops {
+  private static final Logger LOG = LoggerFactory.getLogger(Ops.class);
+
   /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
   private final ReentrantReadWriteLock epoch = new ReentrantReadWriteLock();
   /** The namespace lock: exclusive for namespace changes, shared for lookups and listings. */
@@ -215,6 +221,51 @@ final class Ops {
         throw e;
       }
     }
+  }
+
+  /**
+   * The seal gate's locker ({@link LayoutGate#setLocker}): a revocation at a break's deadline
+   * runs as an operation of its own, under one inode's lock or under several taken together in
+   * stripe order (the gate moves other files off a revoked layout's shared blocks, SPEC 10). An
+   * inode gone meanwhile is skipped.
+   */
+  LayoutGate.Locker gateLocker() {
+    return new LayoutGate.Locker() {
+      @Override
+      public void underLock(Inode i, Runnable body) {
+        try {
+          onInode(i.ino, true, x -> {
+            body.run();
+            return null;
+          });
+        } catch (FsException gone) {
+          LOG.debug("inode {} went before its break's deadline: {}", i.ino, gone.getMessage());
+        }
+      }
+
+      @Override
+      public void underLocks(List<Inode> inodes, Runnable body) {
+        try {
+          run(() -> {
+            try (InodeLocks.Held h = locks.exclusive(inodes.toArray(new Inode[0]))) {
+              body.run();
+            }
+          });
+        } catch (FsException e) {
+          LOG.warn("revocation under the locks of inodes {} failed: {}", inos(inodes),
+              e.getMessage());
+        }
+      }
+    };
+  }
+
+  /** Returns the inode numbers of {@code inodes}, for messages. */
+  private static List<Long> inos(List<Inode> inodes) {
+    List<Long> out = new ArrayList<>();
+    for (Inode i : inodes) {
+      out.add(i.ino);
+    }
+    return out;
   }
 
   /** Two handles for {@link #onHandles}. */

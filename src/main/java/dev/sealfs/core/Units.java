@@ -104,16 +104,7 @@ final class Units {
     this.sealing = new Sealing(gate, views, data, dur, cow, bs);
     this.opening = new Opening(handles, sealing, life, dur, ns, locks, attrs);
     ops.bind(meta, ns, handles, dur);
-    gate.setLocker((i, body) -> {
-      try {
-        ops.onInode(i.ino, true, x -> {
-          body.run();
-          return null;
-        });
-      } catch (FsException gone) {
-        LOG.debug("inode {} went before its break's deadline: {}", i.ino, gone.getMessage());
-      }
-    });
+    gate.setLocker(ops.gateLocker());
   }
 
   /**

@@ -24,7 +24,9 @@ import java.util.List;
  *
  * <p>The caller has passed {@link LayoutGate#breakLayout} for the range (a write into a shared
  * extent of a sealed range is ETXTBSY there, so a sealed file never gets here for it) and holds
- * the inode's lock exclusively.
+ * the inode's lock exclusively. The gate itself calls {@link #unshare} (installed as its
+ * {@link LayoutGate.Unsharer}) for the other sharers of a file whose holder it is about to
+ * revoke, having checked that no seal of theirs covers the range.
  */
 public final class CopyOnWrite {
   /** The metadata state machine (maps and share counts). */
@@ -46,6 +48,7 @@ public final class CopyOnWrite {
     this.place = place;
     this.io = io;
     this.bs = blockSize;
+    gate.setUnsharer(this::unshare); // moves other sharers off a revoked layout (SPEC 10)
   }
 
   /** True if a shared extent maps any block of {@code [fileBlock, fileEnd)} of {@code i}. */

@@ -32,7 +32,9 @@ import java.util.function.Supplier;
  * first whole block and after the last one are copied with a read and a write
  * ({@link FileData}), which copy on write if the destination shares blocks there.
  *
- * <p>Never shared: from a sealed source (SPEC 11: it copies bytes; its blocks stay as they are).
+ * <p>Never shared: from a sealed source (SPEC 11: it copies bytes; its blocks stay as they are)
+ * or one with revoked, unacknowledged handles (SPEC 10: its old layout gains no other file;
+ * {@link LayoutGate#mayShareFrom}).
  * Into a sealed destination nothing is copied: ETXTBSY. Both files' map changes pass
  * {@link LayoutGate#breakLayout} before anything changes. Data moves only in the copied bytes,
  * so there is no ordering to keep: the shared blocks' data is ordered by the commit that first
@@ -105,7 +107,7 @@ public final class CopyRange {
     if (offOut + n > Limits.MAX_FILE_BYTES || offOut + n < 0) {
       throw FsException.of(Errno.EFBIG, "file too large");
     }
-    if (src.isSealed() || offIn % bs != offOut % bs) {
+    if (!gate.mayShareFrom(src) || offIn % bs != offOut % bs) {
       return copyBytes(in, offIn, out, offOut, Math.min(n, BYTES_LIMIT), caller);
     }
     long done = Math.min(n, (bs - offIn % bs) % bs);

@@ -238,7 +238,10 @@ public final class Sealing {
       if (!c.isRoot()) {
         throw FsException.of(Errno.EPERM, "only root may force a break");
       }
-      gate.revokeAll(i);
+      LayoutGate.BreakWaited forced = gate.forceBreak(i);
+      if (forced != null) {
+        throw forced; // revoked at once by the wait, outside this operation's locks
+      }
       return;
     }
     if (!c.isRoot() && c.uid() != i.uid) {

@@ -71,6 +71,16 @@ final class BreakTable {
     }
   }
 
+  /** Sets inode {@code ino}'s break deadline to {@code ms} unless it has an earlier one. */
+  void deadlineNoLaterThan(long ino, long ms) {
+    synchronized (lock) {
+      Long deadline = deadlines.get(ino);
+      if (deadline == null || deadline > ms) {
+        deadlines.put(ino, ms);
+      }
+    }
+  }
+
   /** Returns inode {@code ino}'s break deadline (CLOCK_REALTIME ms), or 0 if none runs. */
   long deadline(long ino) {
     synchronized (lock) {

@@ -45,7 +45,12 @@ import org.slf4j.LoggerFactory;
  * released. Blocks freed from an inode with such handles go to the {@link Quarantine} instead
  * of the allocator ({@link #free}), so a revoked direct writer's late writes land in blocks no
  * file owns; they are freed at the acknowledgement, at unmount ({@link #drainQuarantine}) or by
- * crash recovery (which rebuilds the free map from the files).
+ * crash recovery (which rebuilds the free map from the files). Blocks of the inode that other
+ * files share are not freed when it lets go, so just before a revocation the other sharers are
+ * moved off them ({@link RevokedShares}: copy-on-write of the other files, under their locks
+ * and the inode's, taken together), and until the acknowledgement the inode is no source of
+ * new sharing ({@link #mayShareFrom}). Every revocation, at a deadline or forced, goes that one
+ * way ({@link #revokeAtDeadline}), outside the operation that asked for it.
  *
  * <pre>
  *            SEAL (strict/prepare/asis, range, breakable)    SEAL by another handle
@@ -66,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * holder set cannot change between the check and the change. The deadlines, revoked handles and
  * waiters are the {@link BreakTable}'s, guarded by its leaf lock under which nothing else is
  * taken; waiters wait on it holding nothing else. Revocation at a deadline takes the inode's
- * lock through the locker the facade installs ({@link #setLocker}).
+ * lock through the locker the facade installs ({@link #setLocker}), holding nothing else: one
+ * inode's lock to look at a file, or the locks of the inode and its sharers taken together in
+ * the lock order, never one after another.
  */
 public final class LayoutGate {
   private static final Logger LOG = LoggerFactory.getLogger(LayoutGate.class);
@@ -108,11 +115,36 @@ public final class LayoutGate {
     }
   }
 
-  /** Runs a body under an inode's exclusive lock (installed by the facade). */
+  /** Runs a body under inodes' exclusive locks (installed by the facade). */
   public interface Locker {
     /** Runs {@code body} with {@code i}'s lock held exclusively (nothing if {@code i} is gone). */
     void underLock(Inode i, Runnable body);
+
+    /**
+     * Runs {@code body} with the locks of every inode of {@code inodes} held exclusively, taken
+     * in the lock order; the body checks which of them are still live.
+     */
+    void underLocks(List<Inode> inodes, Runnable body);
   }
+
+  /** Gives a file blocks of its own for the shared extents of a range (copy-on-write). */
+  public interface Unsharer {
+    /** Unshares the shared extents of {@code [fileBlock, fileEnd)} of {@code i} (locked). */
+    void unshare(Inode i, long fileBlock, long fileEnd);
+  }
+
+  /** The locker of a gate nobody installed one in: runs the body, as a single thread may. */
+  private static final Locker UNLOCKED = new Locker() {
+    @Override
+    public void underLock(Inode i, Runnable body) {
+      body.run();
+    }
+
+    @Override
+    public void underLocks(List<Inode> inodes, Runnable body) {
+      body.run();
+    }
+  };
 
   /** The metadata state machine (to mark changed inodes dirty). */
   private final Metadata meta;
@@ -130,10 +162,16 @@ public final class LayoutGate {
   private final Quarantine quarantine = new Quarantine();
   /** Break deadlines, revoked handles and the threads waiting for a break. */
   private final BreakTable breaks = new BreakTable();
+  /** Finds and moves the other files off a revoked layout's shared blocks. */
+  private final RevokedShares shares;
+  /** Copy-on-write of another file's shared extents (installed by CopyOnWrite). */
+  private Unsharer unsharer = (i, fileBlock, fileEnd) -> {
+    throw new IllegalStateException("no copy-on-write installed in the layout gate");
+  };
   /** The break time in ms. */
   private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
   /** Takes an inode's lock for revocations at a deadline. */
-  private Locker locker = (i, body) -> body.run();
+  private Locker locker = UNLOCKED;
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
   /** Told the inode number when a revocation takes an inode's last seal (page-cache drop). */
@@ -146,11 +184,17 @@ public final class LayoutGate {
     this.meta = meta;
     this.dur = dur;
     this.bs = blockSize;
+    this.shares = new RevokedShares(meta, blockSize);
   }
 
   /** Sets how a revocation at a deadline takes the inode's lock (the facade's lock runner). */
   public void setLocker(Locker locker) {
     this.locker = locker;
+  }
+
+  /** Sets how the other sharers of a revoked layout's blocks get copies of their own. */
+  public void setUnsharer(Unsharer unsharer) {
+    this.unsharer = unsharer;
   }
 
   /** Sets the mount options {@code seal_limit} (bytes, 0 = none) and {@code break_time}. */
@@ -261,16 +305,73 @@ public final class LayoutGate {
     }
   }
 
-  /** Revokes {@code i}'s breaking holders under its lock if its deadline has passed. */
+  /**
+   * Revokes {@code i}'s breaking holders if its deadline has passed, the one way every
+   * revocation goes: first with {@code i}'s lock alone; if another file shares its blocks, the
+   * sharers are looked for (holding no lock) and the revocation runs again with their locks
+   * too, moving them off those blocks before it revokes (SPEC 10, 11). The caller holds no lock.
+   */
   private void revokeAtDeadline(Inode i) {
-    locker.underLock(i, () -> {
-      long d = breakDeadlineMs(i);
-      if (d != 0 && System.currentTimeMillis() >= d) {
-        revokeBreaking(i);
-        endBreakIfDone(i);
+    List<Inode> locked = List.of(i);
+    for (int round = 1; ; round++) {
+      List<long[]> rescan = revokeUnder(i, locked, round >= RevokedShares.MAX_ROUNDS);
+      if (rescan == null) {
+        break;
       }
-    });
+      List<Inode> next = new ArrayList<>();
+      next.add(i);
+      next.addAll(shares.findSharers(i, rescan, locker));
+      locked = next;
+    }
     wakeWaiters();
+  }
+
+  /**
+   * One try of {@link #revokeAtDeadline} with {@code locked} ({@code i} first, then the files
+   * thought to share its blocks) locked: returns the runs to look for sharers of when a file
+   * that shares them is not locked (and this is not the {@code last} try), else null, having
+   * moved the locked sharers off and revoked.
+   */
+  private List<long[]> revokeUnder(Inode i, List<Inode> locked, boolean last) {
+    List<List<long[]>> rescan = new ArrayList<>(1);
+    int[] tries = {0};
+    locker.underLocks(locked, () -> {
+      rescan.clear();
+      long d = breakDeadlineMs(i);
+      if (meta.get(i.ino) != i || d == 0 || System.currentTimeMillis() < d) {
+        return;
+      }
+      if (anyBreaking(i)) {
+        List<long[]> runs = shares.sharedRuns(i);
+        if (!runs.isEmpty()) {
+          List<Inode> sharers = locked.subList(1, locked.size());
+          if (!shares.covered(i, sharers, runs)) {
+            if (!last) {
+              rescan.add(runs);
+              return;
+            }
+            LOG.warn("inode {}: files that began to share its blocks during its revocation"
+                + " keep them", i.ino);
+          }
+          shares.moveOff(i, sharers, runs, unsharer, tries[0]++ == 0);
+        }
+        revokeBreaking(i);
+      }
+      endBreakIfDone(i);
+    });
+    return rescan.isEmpty() ? null : rescan.get(0);
+  }
+
+  /** True if a holder of {@code i} is breaking. */
+  private static boolean anyBreaking(Inode i) {
+    if (i.holders != null) {
+      for (OpenFile h : i.holders.values()) {
+        if (h.breaking) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Wakes every thread waiting for a break. */
@@ -305,15 +406,25 @@ public final class LayoutGate {
     return out;
   }
 
-  /** Revokes every seal of {@code i} now, hard ones too (SEALFS_IOC_BREAK with FORCE). */
-  public void revokeAll(Inode i) {
-    if (i.holders != null) {
-      for (OpenFile h : new ArrayList<>(i.holders.values())) {
-        revoke(i, h);
-      }
+  /**
+   * SEALFS_IOC_BREAK with FORCE (SPEC 12): every seal of {@code i}, hard ones too, is to be
+   * revoked now. Marks every holder breaking with the deadline now (nobody is told: there is
+   * no time to let go) and returns the signal the caller throws; its wait then revokes at once,
+   * as at any deadline ({@link #revokeAtDeadline}). Null if {@code i} has no holder. The caller
+   * holds {@code i}'s lock.
+   */
+  public BreakWaited forceBreak(Inode i) {
+    if (i.holders == null || i.holders.isEmpty()) {
+      return null;
     }
-    endBreakIfDone(i);
-    wakeWaiters();
+    long now = System.currentTimeMillis();
+    breaks.deadlineNoLaterThan(i.ino, now);
+    List<OpenFile> targets = new ArrayList<>(i.holders.values());
+    for (OpenFile h : targets) {
+      h.breaking = true;
+    }
+    LOG.info("forced break of inode {}: {} seals revoked now", i.ino, targets.size());
+    return new BreakWaited(this, i, List.copyOf(targets), now);
   }
 
   /** Starts (or joins) the break of {@code targets}; returns the inode's deadline in ms. */
@@ -462,6 +573,15 @@ public final class LayoutGate {
             i.ino, run[1], run[0]);
       }
     }
+  }
+
+  /**
+   * True if {@code src}'s blocks may be shared with another file (copy_file_range): it is not
+   * sealed (SPEC 11) and has no revoked, unacknowledged handle, whose old layout must not gain
+   * another file (SPEC 10). Otherwise the copy copies bytes.
+   */
+  public boolean mayShareFrom(Inode src) {
+    return !src.isSealed() && !quarantine.hasRevoked(src.ino);
   }
 
   /** Returns the number of quarantined blocks (used, for statfs). */
