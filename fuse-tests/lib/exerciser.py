@@ -2,7 +2,12 @@
 """Randomized file-operation exerciser with an in-memory model (seeded, reproducible).
 
 Usage: exerciser.py DIR [--seed N] [--ops N] [--files N] [--max-size BYTES] [--save MODEL_DIR]
+                         [--existing]
        exerciser.py DIR --check MODEL_DIR     (compare files in DIR with a saved model)
+
+The files are DIR/ex0 .. ex(N-1), created empty; with --existing, every regular file below DIR
+instead, each starting from its current content (e.g. a tree `cp -r` filled with shared
+extents, SPEC 11). --save and --check name the files by their path relative to DIR.
 
 Ops: pwrite, truncate up/down, fallocate (allocate, keep-size, punch hole, zero range, with and
 without keep-size) through ctypes, write through a shared mmap (the file is grown first), read,
@@ -40,10 +45,18 @@ class Mismatch(Exception):
 class File:
     """One file under test and its model."""
 
-    def __init__(self, path):
+    def __init__(self, path, name, existing=False):
         self.path = path
-        self.model = bytearray()
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.name = name
+        if existing:
+            self.fd = os.open(path, os.O_RDWR)
+            size = os.fstat(self.fd).st_size
+            self.model = bytearray(os.pread(self.fd, size + 1, 0))
+            if len(self.model) != size:
+                raise Mismatch(f"{name}: read {len(self.model)} bytes of {size}")
+        else:
+            self.model = bytearray()
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
 
     def reopen(self):
         os.close(self.fd)
@@ -64,6 +77,17 @@ class File:
             raise Mismatch(f"content differs first at byte {first} (read {len(data)} bytes, "
                            f"file has {data[first:first + 8].hex()} model has "
                            f"{bytes(self.model[first:first + 8]).hex()})")
+
+
+def regular_files(top):
+    """Returns the regular files below TOP (symlinks not followed), relative to it, sorted."""
+    names = []
+    for d, _, entries in os.walk(top):
+        for e in entries:
+            p = os.path.join(d, e)
+            if os.path.isfile(p) and not os.path.islink(p):
+                names.append(os.path.relpath(p, top))
+    return sorted(names)
 
 
 def rand_range(rng, max_size, cur):
@@ -141,7 +165,7 @@ def do_op(rng, f, max_size):
     elif kind == "reopen":
         f.reopen()
         off = length = 0
-    return f"{kind}(off={off}, len={length}) on {os.path.basename(f.path)} (size was {cur})"
+    return f"{kind}(off={off}, len={length}) on {f.name} (size was {cur})"
 
 
 def main():
@@ -153,23 +177,35 @@ def main():
     ap.add_argument("--max-size", type=int, default=1 << 20)
     ap.add_argument("--save", help="write each file's model to this directory at the end")
     ap.add_argument("--check", help="only compare the files in DIR with models saved here")
+    ap.add_argument("--existing", action="store_true",
+                    help="exercise every regular file below DIR, from its current content")
     a = ap.parse_args()
 
     if a.check:
         bad = 0
-        for name in sorted(os.listdir(a.check)):
+        names = regular_files(a.check)
+        for name in names:
             with open(os.path.join(a.check, name), "rb") as m, \
                     open(os.path.join(a.dir, name), "rb") as f:
                 if m.read() != f.read():
                     print(f"MISMATCH {name} differs from its saved model", file=sys.stderr)
                     bad += 1
-        print(f"checked {len(os.listdir(a.check))} files against saved models, {bad} differ")
+        print(f"checked {len(names)} files against saved models, {bad} differ")
         return 1 if bad else 0
 
     seed = a.seed if a.seed is not None else random.randrange(1 << 32)
-    print(f"exerciser: seed={seed} ops={a.ops} files={a.files} max_size={a.max_size}", flush=True)
     rng = random.Random(seed)
-    files = [File(os.path.join(a.dir, f"ex{i}")) for i in range(a.files)]
+    if a.existing:
+        files = [File(os.path.join(a.dir, n), n, True) for n in regular_files(a.dir)]
+        if not files:
+            print(f"exerciser: no regular files below {a.dir}", file=sys.stderr)
+            return 1
+        # the ops stay below max_size: make room for the largest file as it is
+        a.max_size = max([a.max_size] + [len(f.model) for f in files])
+    else:
+        files = [File(os.path.join(a.dir, f"ex{i}"), f"ex{i}") for i in range(a.files)]
+    print(f"exerciser: seed={seed} ops={a.ops} files={len(files)} max_size={a.max_size}",
+          flush=True)
     counts = {}
     for i in range(a.ops):
         f = rng.choice(files)
@@ -179,7 +215,9 @@ def main():
             f.check()
         except (Mismatch, OSError) as e:
             print(f"FAILED seed={seed} op#{i}: {desc}: {type(e).__name__}: {e}", file=sys.stderr)
-            print(f"reproduce: exerciser.py DIR --seed {seed} --ops {i + 1}", file=sys.stderr)
+            again = " --existing (on the same starting files)" if a.existing else ""
+            print(f"reproduce: exerciser.py DIR --seed {seed} --ops {i + 1}{again}",
+                  file=sys.stderr)
             return 1
         kind = desc.split("(")[0]
         counts[kind] = counts.get(kind, 0) + 1
@@ -191,7 +229,9 @@ def main():
     if a.save:
         os.makedirs(a.save, exist_ok=True)
         for f in files:
-            with open(os.path.join(a.save, os.path.basename(f.path)), "wb") as out:
+            dst = os.path.join(a.save, f.name)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "wb") as out:
                 out.write(f.model)
     print("ops: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     print(f"exerciser: seed={seed}: {a.ops} ops ok")

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Show block-map sealing on a temporary filesystem: layouts, direct device",
         "writes, ETXTBSY refusals, freed blocks going to another file, seal modes, holders,",
-        "range seals, a lease break and a revoked holder's write landing in quarantine.",
+        "range seals, a lease break, a revoked holder's write landing in quarantine, and a",
+        "copy that shares its original's blocks sealed as-is while the original copies on write.",
         "Exits 0 if every step behaved as expected (so it is also a smoke test). The temporary",
         "image is always unmounted and deleted at the end, also on Ctrl-C, unless --keep."})
 public final class DemoCommand implements Callable<Integer> {
@@ -180,6 +181,7 @@ public final class DemoCommand implements Callable<Integer> {
     stepModes();
     stepLifetime();
     new DemoLeaseActs(this, s).play();
+    new DemoShareActs(this, s).play();
   }
 
   // ---------------------------------------------------------------------------------------------
