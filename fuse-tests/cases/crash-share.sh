@@ -7,7 +7,7 @@
 # after the kill `sealfs fsck -n` is clean (it counts the references of every shared block), the
 # next mount recovers, every fsync'd file not changed since is there with its size, sha256 and
 # xattrs, every fsync'd copy reads as its source did when it was copied, and no file holds
-# another file's data. CRASH_ROUNDS (default 6) rounds on one filesystem, each with its own
+# another file's data. CRASH_ROUNDS (default 3) rounds on one filesystem, each with its own
 # random kill time; CRASH_SEED reproduces the workloads. Native binding only (on jnr-fuse
 # copy_file_range never reaches sealfs, so nothing is shared).
 . "$(dirname "$0")/../lib/common.sh"
@@ -17,7 +17,7 @@ require_cmd fusermount3 timeout cp
 [[ $SEALFS_BINDING == native ]] \
   || skip "needs the native binding: jnr-fuse never receives COPY_FILE_RANGE (SPEC 7)"
 
-ROUNDS=${CRASH_ROUNDS:-6}
+ROUNDS=${CRASH_ROUNDS:-3}
 SEED=${CRASH_SEED:-$((RANDOM * 32768 + RANDOM))}
 LOAD=$FUSE_TESTS/lib/crashload.py
 step "seed $SEED (CRASH_SEED=$SEED reproduces the workloads; kill times are random)"

@@ -12,7 +12,7 @@
 # `sealfs fsck -n` must be clean (it counts the references of every shared block), the mount
 # must recover, every fsync'd file not changed since must have exactly its logged size, sha256
 # and xattrs, every fsync'd copy must read as its source did when it was copied, and no file
-# may hold another file's data. CUT_ROUNDS (default 6) power cuts; CUT_SEED reproduces the
+# may hold another file's data. CUT_ROUNDS (default 3) power cuts; CUT_SEED reproduces the
 # workloads. Native binding only (on jnr-fuse copy_file_range never reaches sealfs).
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/crash.sh
@@ -23,7 +23,7 @@ require_cmd fusermount3 timeout cp
 [[ $SEALFS_BINDING == native ]] \
   || skip "needs the native binding: jnr-fuse never receives COPY_FILE_RANGE (SPEC 7)"
 
-ROUNDS=${CUT_ROUNDS:-6}
+ROUNDS=${CUT_ROUNDS:-3}
 SEED=${CUT_SEED:-$((RANDOM * 32768 + RANDOM))}
 LOAD=$FUSE_TESTS/lib/crashload.py
 STREAM=$CASE_DIR/stream.py
