@@ -8,6 +8,7 @@ import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.ns.Namespace;
 import dev.sealfs.core.seal.Handles;
 import dev.sealfs.core.seal.LayoutGate;
+import dev.sealfs.core.seal.Locker;
 import dev.sealfs.core.seal.OpenFile;
 import java.util.ArrayList;
 import java.util.List;
@@ -229,8 +230,8 @@ final class Ops {
    * stripe order (the gate moves other files off a revoked layout's shared blocks, SPEC 10). An
    * inode gone meanwhile is skipped.
    */
-  LayoutGate.Locker gateLocker() {
-    return new LayoutGate.Locker() {
+  Locker gateLocker() {
+    return new Locker() {
       @Override
       public void underLock(Inode i, Runnable body) {
         try {

@@ -25,7 +25,7 @@ import java.util.List;
  * <p>The caller has passed {@link LayoutGate#breakLayout} for the range (a write into a shared
  * extent of a sealed range is ETXTBSY there, so a sealed file never gets here for it) and holds
  * the inode's lock exclusively. The gate itself calls {@link #unshare} (installed as its
- * {@link LayoutGate.Unsharer}) for the other sharers of a file whose holder it is about to
+ * {@link Unsharer}) for the other sharers of a file whose holder it is about to
  * revoke, having checked that no seal of theirs covers the range.
  */
 public final class CopyOnWrite {

@@ -115,37 +115,6 @@ public final class LayoutGate {
     }
   }
 
-  /** Runs a body under inodes' exclusive locks (installed by the facade). */
-  public interface Locker {
-    /** Runs {@code body} with {@code i}'s lock held exclusively (nothing if {@code i} is gone). */
-    void underLock(Inode i, Runnable body);
-
-    /**
-     * Runs {@code body} with the locks of every inode of {@code inodes} held exclusively, taken
-     * in the lock order; the body checks which of them are still live.
-     */
-    void underLocks(List<Inode> inodes, Runnable body);
-  }
-
-  /** Gives a file blocks of its own for the shared extents of a range (copy-on-write). */
-  public interface Unsharer {
-    /** Unshares the shared extents of {@code [fileBlock, fileEnd)} of {@code i} (locked). */
-    void unshare(Inode i, long fileBlock, long fileEnd);
-  }
-
-  /** The locker of a gate nobody installed one in: runs the body, as a single thread may. */
-  private static final Locker UNLOCKED = new Locker() {
-    @Override
-    public void underLock(Inode i, Runnable body) {
-      body.run();
-    }
-
-    @Override
-    public void underLocks(List<Inode> inodes, Runnable body) {
-      body.run();
-    }
-  };
-
   /** The metadata state machine (to mark changed inodes dirty). */
   private final Metadata meta;
   /** Group numbers and deferred frees. */
@@ -171,7 +140,7 @@ public final class LayoutGate {
   /** The break time in ms. */
   private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
   /** Takes an inode's lock for revocations at a deadline. */
-  private Locker locker = UNLOCKED;
+  private Locker locker = Locker.UNLOCKED;
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
   /** Told the inode number when a revocation takes an inode's last seal (page-cache drop). */

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * the gate then takes all those locks at once, checks with {@link #covered} that the locked
  * files account for every reference (a file that began to share meanwhile sends it back to the
  * scan), and {@link #moveOff} gives each other sharer new blocks holding a copy (copy-on-write,
- * through the {@link LayoutGate.Unsharer} that {@code CopyOnWrite} installs). The holder's file
+ * through the {@link Unsharer} that {@code CopyOnWrite} installs). The holder's file
  * keeps its blocks and its map (a shared extent whose count fell to 1 is turned written lazily,
  * as always), so the generation its other holders saw stays. Afterwards nothing can give those
  * blocks to another file: sharing from a file with revoked handles copies bytes
@@ -93,7 +93,7 @@ final class RevokedShares {
    * {@code runs}, each looked at under its own lock through {@code locker}; the caller holds no
    * lock.
    */
-  List<Inode> findSharers(Inode holderFile, List<long[]> runs, LayoutGate.Locker locker) {
+  List<Inode> findSharers(Inode holderFile, List<long[]> runs, Locker locker) {
     TreeMap<Long, Long> index = index(runs);
     List<Inode> out = new ArrayList<>();
     for (Inode i : meta.inodes.values()) {
@@ -140,7 +140,7 @@ final class RevokedShares {
    * moved.
    */
   long moveOff(Inode holderFile, List<Inode> sharers, List<long[]> runs,
-      LayoutGate.Unsharer unsharer, boolean mayRetry) {
+      Unsharer unsharer, boolean mayRetry) {
     TreeMap<Long, Long> index = index(runs);
     long moved = 0;
     for (Inode b : sharers) {
