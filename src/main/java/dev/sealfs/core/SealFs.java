@@ -13,6 +13,7 @@ import dev.sealfs.core.data.FileData;
 import dev.sealfs.core.data.Placement;
 import dev.sealfs.core.data.Sealing;
 import dev.sealfs.core.device.Device;
+import dev.sealfs.core.device.DeviceIo;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
@@ -182,21 +183,33 @@ public final class SealFs implements AutoCloseable {
    * runs this before it starts a daemon, so a bad device is refused at once).
    */
   public static void check(Path devicePath) {
-    try (Device dev = Device.open(devicePath, true)) {
-      Loader.buildAllocator(Loader.load(dev));
+    check(devicePath, DeviceIo.BUFFERED);
+  }
+
+  /** {@link #check(Path)}, and that the device can be opened in I/O mode {@code io}. */
+  public static void check(Path devicePath, DeviceIo io) {
+    try (Device dev = Device.open(devicePath, true, io)) {
+      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev));
+      dev.requireBlockSize(l.sb().blockSize());
     }
   }
 
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
   public static SealFs open(Path devicePath, boolean readOnly) {
-    return open(devicePath, readOnly, false);
+    return open(devicePath, readOnly, DeviceIo.BUFFERED, false);
   }
 
-  private static SealFs open(Path devicePath, boolean readOnly, boolean repair) {
-    Device dev = Device.open(devicePath, readOnly);
+  /** Opens (mounts) the filesystem on {@code device} with file data I/O mode {@code io}. */
+  public static SealFs open(Path devicePath, boolean readOnly, DeviceIo io) {
+    return open(devicePath, readOnly, io, false);
+  }
+
+  private static SealFs open(Path devicePath, boolean readOnly, DeviceIo io, boolean repair) {
+    Device dev = Device.open(devicePath, readOnly, io);
     try {
       dev.lockExclusive(readOnly);
       Loader.Loaded l = Loader.buildAllocator(Loader.load(dev, repair));
+      dev.requireBlockSize(l.sb().blockSize());
       SealFs fs = new SealFs(dev, l, readOnly);
       int orphans = fs.life.freeOrphansAtMount();
       if (!readOnly) {
@@ -222,7 +235,7 @@ public final class SealFs implements AutoCloseable {
 
   /** Opens a filesystem for fsck's repair pass (a normal writable open). */
   static SealFs openForRepair(Path devicePath) {
-    return open(devicePath, false, true);
+    return open(devicePath, false, DeviceIo.BUFFERED, true);
   }
 
   /** Returns the absolute path of the device. */
