@@ -1,6 +1,7 @@
 import dev.sealfs.core.Caller;
 import dev.sealfs.core.Mkfs;
 import dev.sealfs.core.SealFs;
+import dev.sealfs.core.device.DeviceIo;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  * (the data path proper: inode lock, device write, dirty mark).
  *
  * <p>Usage: {@code java -cp target/sealfs.jar:bench/core CoreBench DIR [SECONDS] [FILE_MIB]}
- * (bench/core.sh compiles and runs it).
+ * (bench/core.sh compiles and runs it). Environment: BENCH_DEVICE (a block device instead of an
+ * image file in DIR), BENCH_DEVICE_IO (buffered, the default, or direct: the mount option
+ * device_io), BENCH_OPS (default "write read"), BENCH_THREADS (default "1 2 4").
  */
 public final class CoreBench {
   private static final int IO = 4096;
@@ -28,14 +31,19 @@ public final class CoreBench {
     Path dir = Path.of(args[0]);
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     long fileBytes = (args.length > 2 ? Long.parseLong(args[2]) : 64) << 20;
-    int[] threadCounts = {1, 2, 4};
+    int[] threadCounts = java.util.Arrays.stream(
+        System.getenv().getOrDefault("BENCH_THREADS", "1 2 4").trim().split("\\s+"))
+        .mapToInt(Integer::parseInt).toArray();
+    String[] opNames = System.getenv().getOrDefault("BENCH_OPS", "write read").trim()
+        .split("\\s+");
+    DeviceIo io = DeviceIo.parse(System.getenv().getOrDefault("BENCH_DEVICE_IO", "buffered"));
     String devicePath = System.getenv("BENCH_DEVICE");
     Path img = devicePath != null ? Path.of(devicePath) : dir.resolve("core-bench.img");
     if (devicePath == null) {
       Files.deleteIfExists(img);
     }
     Mkfs.run(img, 4 * fileBytes * 2 + (256L << 20), 4096, true, false);
-    try (SealFs fs = SealFs.open(img, false)) {
+    try (SealFs fs = SealFs.open(img, false, io)) {
       long[] fh = new long[4];
       ByteBuffer fill = ByteBuffer.allocateDirect(1 << 20);
       for (int f = 0; f < fh.length; f++) {
@@ -45,12 +53,13 @@ public final class CoreBench {
         }
       }
       fs.syncAll();
+      System.out.printf("device_io=%s%n", io.optionValue());
       System.out.printf("%-6s %8s %12s %8s%n", "op", "threads", "ops/s", "speedup");
-      for (String op : new String[] {"write", "read"}) {
+      for (String op : opNames) {
         double base = 0;
         for (int n : threadCounts) {
           double rate = run(fs, fh, n, op.equals("write"), seconds, fileBytes);
-          if (n == 1) {
+          if (base == 0) { // the first thread count (1 by default) is the base
             base = rate;
           }
           System.out.printf("%-6s %8d %12.0f %7.2fx%n", op, n, rate, rate / base);

@@ -9,6 +9,7 @@ import dev.sealfs.core.data.Fallocate;
 import dev.sealfs.core.data.FileData;
 import dev.sealfs.core.data.Sealing;
 import dev.sealfs.core.device.Device;
+import dev.sealfs.core.device.DeviceIo;
 import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
@@ -110,19 +111,30 @@ public final class SealFs implements AutoCloseable {
    * runs this before it starts a daemon, so a bad device is refused at once).
    */
   public static void check(Path devicePath) {
-    try (Device dev = Device.open(devicePath, true)) {
-      Loader.buildAllocator(Loader.load(dev));
+    check(devicePath, DeviceIo.BUFFERED);
+  }
+
+  /** {@link #check(Path)}, and that the device can be opened in I/O mode {@code io}. */
+  public static void check(Path devicePath, DeviceIo io) {
+    try (Device dev = Device.open(devicePath, true, io)) {
+      Loader.Loaded l = Loader.buildAllocator(Loader.load(dev));
+      dev.requireBlockSize(l.sb().blockSize());
     }
   }
 
   /** Opens (mounts) the filesystem on {@code device}, replaying its journal. */
   public static SealFs open(Path devicePath, boolean readOnly) {
-    return new SealFs(Units.mount(devicePath, readOnly, false));
+    return open(devicePath, readOnly, DeviceIo.BUFFERED);
+  }
+
+  /** Opens (mounts) the filesystem on {@code device} with file data I/O mode {@code io}. */
+  public static SealFs open(Path devicePath, boolean readOnly, DeviceIo io) {
+    return new SealFs(Units.mount(devicePath, readOnly, false, io));
   }
 
   /** Opens a filesystem for fsck's repair pass (a normal writable open). */
   static SealFs openForRepair(Path devicePath) {
-    return new SealFs(Units.mount(devicePath, false, true));
+    return new SealFs(Units.mount(devicePath, false, true, DeviceIo.BUFFERED));
   }
 
   /** Returns the absolute path of the device. */

@@ -13,6 +13,7 @@ import dev.sealfs.core.data.FileData;
 import dev.sealfs.core.data.Placement;
 import dev.sealfs.core.data.Sealing;
 import dev.sealfs.core.device.Device;
+import dev.sealfs.core.device.DeviceIo;
 import dev.sealfs.core.inode.InodeLocks;
 import dev.sealfs.core.inode.Metadata;
 import dev.sealfs.core.journal.Superblock;
@@ -109,13 +110,15 @@ final class Units {
 
   /**
    * Opens, locks and loads the filesystem on {@code devicePath} (with {@code repair}, as fsck's
-   * repair pass loads it) and returns its running units; closes the device if anything fails.
+   * repair pass loads it), its file data in I/O mode {@code io}, and returns its running units;
+   * closes the device if anything fails.
    */
-  static Units mount(Path devicePath, boolean readOnly, boolean repair) {
-    Device dev = Device.open(devicePath, readOnly);
+  static Units mount(Path devicePath, boolean readOnly, boolean repair, DeviceIo io) {
+    Device dev = Device.open(devicePath, readOnly, io);
     try {
       dev.lockExclusive(readOnly);
       Loader.Loaded l = Loader.buildAllocator(Loader.load(dev, repair));
+      dev.requireBlockSize(l.sb().blockSize());
       Units u = new Units(dev, l, readOnly);
       int orphans = u.life.freeOrphansAtMount();
       if (!readOnly) {

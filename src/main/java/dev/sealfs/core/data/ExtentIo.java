@@ -30,13 +30,13 @@ public final class ExtentIo {
     this.bs = blockSize;
   }
 
-  /** Writes zeros to device bytes {@code [devByte, devByte + bytes)}. */
+  /** Writes zeros to file data device bytes {@code [devByte, devByte + bytes)}. */
   public void zeroDevice(long devByte, long bytes) {
     long pos = devByte;
     long left = bytes;
     while (left > 0) {
       int n = (int) Math.min(left, ZEROS.capacity());
-      device.write(ZEROS.duplicate().limit(n), pos);
+      device.writeData(ZEROS.duplicate().limit(n), pos);
       pos += n;
       left -= n;
     }

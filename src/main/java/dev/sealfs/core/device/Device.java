@@ -19,6 +19,23 @@ import java.util.function.LongConsumer;
  * <p>Reads past the end of a (sparse, short) image return zeros. Not synchronized: positional
  * channel I/O is thread-safe, and callers hold the filesystem lock for anything that must be
  * ordered.
+ *
+ * <p>Two I/O modes ({@link DeviceIo}, mount option {@code device_io=}). Buffered (the default):
+ * everything goes through one channel and the host page cache. Direct: file data writes
+ * ({@link #writeData}: file writes, copy-on-write and copy_file_range block copies, zeroing of
+ * file blocks) go through a second channel opened with O_DIRECT ({@link DirectData}); metadata,
+ * journal, checkpoint and superblock I/O and all reads stay on the buffered channel. The two
+ * touch one device (one inode for an image file) in disjoint regions at any time (a file data
+ * block is never a journal, checkpoint or superblock block while it is a file's), and where a
+ * region changes hands (a freed data block reused for a checkpoint blob, or back), the kernel
+ * keeps the two coherent: an O_DIRECT write first writes back and afterwards invalidates the
+ * page-cache pages of its range (so a later buffered read sees the direct write and no dirty
+ * buffered page can later overwrite it), and an O_DIRECT read writes back the range's dirty pages
+ * first. Reads stay buffered: a read hit in the host page cache is a memory copy where a direct
+ * read is a device round trip, buffered reads take no inode lock (they already scale), and the
+ * invalidation above keeps them coherent with direct writes. {@link #force} (fdatasync) is
+ * unchanged: it syncs the inode, whichever descriptor wrote, and flushes the device's cache, so
+ * it covers the direct channel's writes as well.
  */
 public final class Device implements AutoCloseable {
   /** Where {@link #force} reports its latency (metrics); {@link CoreStats#NONE} by default. */
@@ -31,24 +48,69 @@ public final class Device implements AutoCloseable {
   private FileLock lock;
   /** Counts the bytes read for a progress line (fsck), or null. */
   private LongConsumer readMeter;
+  /** The O_DIRECT data channel in {@link DeviceIo#DIRECT} mode, else null. */
+  private final DirectData direct;
 
-  private Device(Path path, FileChannel channel) {
+  private Device(Path path, FileChannel channel, DirectData direct) {
     this.path = path;
     this.channel = channel;
+    this.direct = direct;
   }
 
-  /** Opens the device at {@code path}; a missing file is ENOENT with a one-line message. */
+  /** Opens the device at {@code path}, buffered; a missing file is ENOENT with one line. */
   public static Device open(Path path, boolean readOnly) {
+    return open(path, readOnly, DeviceIo.BUFFERED);
+  }
+
+  /**
+   * Opens the device at {@code path} in I/O mode {@code io}; a missing file is ENOENT, a device
+   * that cannot do direct I/O (for {@link DeviceIo#DIRECT}) EINVAL, each with one line.
+   */
+  public static Device open(Path path, boolean readOnly, DeviceIo io) {
     Path abs = path.toAbsolutePath().normalize();
+    FileChannel ch;
     try {
-      FileChannel ch = readOnly
+      ch = readOnly
           ? FileChannel.open(abs, StandardOpenOption.READ)
           : FileChannel.open(abs, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      return new Device(abs, DeviceChannels.wrap(abs, ch));
     } catch (NoSuchFileException e) {
       throw FsException.of(Errno.ENOENT, abs + ": no such file or device");
     } catch (IOException e) {
       throw new FsException(Errno.EIO, abs + ": cannot open: " + e.getMessage(), e);
+    }
+    DirectData direct = null;
+    if (io == DeviceIo.DIRECT) {
+      try {
+        direct = DirectData.open(abs, readOnly);
+      } catch (RuntimeException e) {
+        closeQuietly(ch);
+        throw e;
+      }
+    }
+    return new Device(abs, DeviceChannels.wrap(abs, ch), direct);
+  }
+
+  /** Closes {@code ch}, ignoring a failure (another one is being reported). */
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // already failing
+    }
+  }
+
+  /** Returns the I/O mode of file data writes. */
+  public DeviceIo io() {
+    return direct == null ? DeviceIo.BUFFERED : DeviceIo.DIRECT;
+  }
+
+  /**
+   * EINVAL with one line if this device is in direct mode and its direct I/O alignment does not
+   * divide the filesystem's {@code blockSize} (see {@link DirectData}); a no-op when buffered.
+   */
+  public void requireBlockSize(int blockSize) {
+    if (direct != null) {
+      direct.requireBlockSize(blockSize);
     }
   }
 
@@ -157,10 +219,21 @@ public final class Device implements AutoCloseable {
   public static final int DATA_WRITE_CHUNK_BYTES = 64 << 10;
 
   /**
-   * Writes all of file data {@code src} at {@code byteOffset}, in pwrites of at most
-   * {@link #DATA_WRITE_CHUNK_BYTES} (see there why).
+   * Writes all of file data {@code src} at {@code byteOffset}: buffered, in pwrites of at most
+   * {@link #DATA_WRITE_CHUNK_BYTES} (see there why); in direct mode through {@link DirectData}
+   * (whose read-modify-write needs the caller to hold the exclusive lock of the file the bytes
+   * belong to, as every caller does; see there).
    */
   public void writeData(ByteBuffer src, long byteOffset) {
+    if (direct != null) {
+      try {
+        direct.write(src, byteOffset);
+      } catch (IOException e) {
+        throw new FsException(Errno.EIO, path + ": direct write at " + byteOffset + ": "
+            + e.getMessage(), e);
+      }
+      return;
+    }
     int limit = src.limit();
     long pos = byteOffset;
     try {
@@ -177,7 +250,10 @@ public final class Device implements AutoCloseable {
     write(src, pos);
   }
 
-  /** Makes every write so far durable (fdatasync); reports how long it took to {@link #stats}. */
+  /**
+   * Makes every write so far durable (fdatasync; per inode, so the direct channel's writes too);
+   * reports how long it took to {@link #stats}.
+   */
   public void force() {
     try {
       long startNs = System.nanoTime();
@@ -201,12 +277,15 @@ public final class Device implements AutoCloseable {
     }
   }
 
-  /** Releases the lock and closes the channel. */
+  /** Releases the lock and closes the channels. */
   @Override
   public void close() {
     try {
       if (lock != null && lock.isValid()) {
         lock.release();
+      }
+      if (direct != null) {
+        direct.close();
       }
       channel.close();
     } catch (IOException e) {
