@@ -20,24 +20,8 @@ require_cmd fusermount3 timeout
 ROUNDS=${CUT_ROUNDS:-10}
 SEED=${CUT_SEED:-$((RANDOM * 32768 + RANDOM))}
 LOAD=$FUSE_TESTS/lib/crashload.py
-STREAM=$CASE_DIR/stream.py
-# Writes 16 KiB tagged as crashload.py tags data (file id ID) round and round through the first
-# 4 MiB of FILE, never fsync'd, about 2 MB/s (so the metadata workload gets its share of the
-# daemon), until the power is gone; exit 0 then, 3 on other errors.
-cat > "$STREAM" << 'PY'
-import os, sys, time
-sys.path.insert(0, os.environ["FUSE_TESTS"] + "/lib")
-import crashload
-path, ino = sys.argv[1], int(sys.argv[2])
-try:
-  fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-  for gen in range(1 << 30):
-    off = gen % 256 * 16384
-    os.pwrite(fd, crashload.tagged(ino, gen, off, 16384), off)
-    time.sleep(0.008)
-except OSError as e:
-  sys.exit(0 if e.errno in crashload.GONE else 3)
-PY
+# The never-fsync'd writer (16 KiB tagged writes through the first 4 MiB of its file).
+STREAM=$FUSE_TESTS/lib/unsynced_stream.py
 cutfs_build
 
 step "the layer: only fsync'd writes survive a cut"
