@@ -73,6 +73,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   cut_ms=$((500 + RANDOM % 1500))
   crash_sleep_ms "$cut_ms"
   pid_alive "$wpid" || fail "round $r: workload ended before the cut: $(cat "$CASE_DIR/load.$r.err")"
+  # 64 KiB never fsync'd, written into the layer beside the image just before the cut, so that
+  # an odd round (which drops every unsynced page) always has pages to drop, whatever the
+  # daemon's commits happened to sync: the "dropped something" check below does not hang on timing.
+  head -c 65536 /dev/urandom > "$CUTFS_MNT/canary.$r" || fail "round $r: canary write"
   if ((r % 2)); then cutfs_cut; else cutfs_cut "$((SEED + r))"; fi
   # The machine is off: nothing the daemon does now reaches the image. Kill it and its mount.
   pid=$(daemon_pid)
