@@ -169,11 +169,7 @@ final class MountCommand implements Callable<Integer> {
     warnAboutDeviceAccess(dev, fuseOpts);
     String base = mnt.getFileName() == null ? "root" : mnt.getFileName().toString();
     Path tmp = Paths.get(System.getProperty("java.io.tmpdir"));
-    Path log = tmp.resolve("sealfs-" + base + "-" + ProcessHandle.current().pid() + ".log");
-    if (Files.exists(log, LinkOption.NOFOLLOW_LINKS) && !Files.isWritable(log)) {
-      // another user's log from an earlier process with this pid (a user's mount after root's)
-      log = Files.createTempFile(tmp, "sealfs-" + base + "-", ".log");
-    }
+    Path log = daemonLog(tmp, base, ProcessHandle.current().pid());
     if (pid != null) {
       Files.deleteIfExists(pid);
     }
@@ -208,6 +204,19 @@ final class MountCommand implements Callable<Integer> {
     }
     throw new FsException(Errno.EIO, "timed out after " + BACKGROUND_TIMEOUT_MS / 1000
         + " s waiting for the mount at " + mnt + "; see " + log);
+  }
+
+  /**
+   * Returns a log file in {@code tmp} that no earlier mount wrote: {@code sealfs-BASE-PID.log},
+   * or a fresh temporary name when that exists (pids wrap, and the earlier log may be another
+   * user's or still be written by a live daemon, so a mount never appends to it).
+   */
+  static Path daemonLog(Path tmp, String base, long pid) throws IOException {
+    Path log = tmp.resolve("sealfs-" + base + "-" + pid + ".log");
+    if (Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
+      log = Files.createTempFile(tmp, "sealfs-" + base + "-", ".log");
+    }
+    return log;
   }
 
   /** Prints the one-line warning for a device others may open under allow_other, if due. */
