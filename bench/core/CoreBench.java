@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Usage: {@code java -cp target/sealfs.jar:bench/core CoreBench DIR [SECONDS] [FILE_MIB]}
  * (bench/core.sh compiles and runs it). Environment: BENCH_DEVICE (a block device instead of an
- * image file in DIR), BENCH_DEVICE_IO (buffered, the default, or direct: the mount option
+ * image file in DIR), BENCH_DEVICE_IO (buffered, the default, direct or mmap: the mount option
  * device_io), BENCH_OPS (default "write read"), BENCH_THREADS (default "1 2 4").
  */
 public final class CoreBench {

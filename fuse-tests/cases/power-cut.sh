@@ -77,6 +77,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   # an odd round (which drops every unsynced page) always has pages to drop, whatever the
   # daemon's commits happened to sync: the "dropped something" check below does not hang on timing.
   head -c 65536 /dev/urandom > "$CUTFS_MNT/canary.$r" || fail "round $r: canary write"
+  if [[ ${SEALFS_DEVICE_IO:-} == mmap ]]; then # power-cut-mmap: the data went through a mapping
+    grep -qF "$(readlink -f "$SEALFS_IMG")" "/proc/$(daemon_pid)/maps" \
+      || fail "round $r: device_io=mmap, but the daemon has no mapping of $SEALFS_IMG"
+  fi
   if ((r % 2)); then cutfs_cut; else cutfs_cut "$((SEED + r))"; fi
   # The machine is off: nothing the daemon does now reaches the image. Kill it and its mount.
   pid=$(daemon_pid)

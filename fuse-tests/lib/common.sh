@@ -34,6 +34,8 @@ fi
 export SEALFS_BINDING
 # SEALFS_TRANSPORT (io_uring | dev_fuse | unset), set by `fuse-tests/run`, reaches `sealfs mount`
 # through the environment and picks the native binding's transport (see fuse-tests/run).
+# SEALFS_DEVICE_IO (buffered | direct | mmap | unset): fs_mount adds -o device_io=VALUE before the
+# case's own options (so a case that names a mode keeps it); power-cut-mmap sets it.
 
 # The python used by the cases: the system one, so it also works as an unprivileged user.
 if [[ -z ${PYTHON:-} ]]; then
@@ -245,7 +247,9 @@ fs_mount() {
   mkdir -p "$SEALFS_MNT"
   is_mounted "$SEALFS_MNT" && fail "fs_mount: $SEALFS_MNT is already mounted"
   rm -f "$SEALFS_PIDFILE"
-  "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" "$@" \
+  local io=()
+  [[ -n ${SEALFS_DEVICE_IO:-} ]] && io=(-o "device_io=$SEALFS_DEVICE_IO")
+  "$SEALFS" mount "$SEALFS_IMG" "$SEALFS_MNT" --pidfile "$SEALFS_PIDFILE" "${io[@]}" "$@" \
     || fail "fs_mount: sealfs mount exited $?"
   wait_for 30 is_mounted "$SEALFS_MNT" || fail "fs_mount: $SEALFS_MNT not mounted after 30 s"
   [[ -n $(daemon_pid) ]] || wait_for 5 test -s "$SEALFS_PIDFILE" \

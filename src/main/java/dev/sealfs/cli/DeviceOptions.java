@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The device mount option, sealfs' own (it never reaches the FUSE layer):
- * {@code device_io=buffered|direct}, how file data reaches the device (docs/design.md).
+ * {@code device_io=buffered|direct|mmap}, how file data reaches the device (docs/design.md).
  */
 final class DeviceOptions {
   /** The option's prefix. */
@@ -29,7 +29,7 @@ final class DeviceOptions {
         it.remove();
       } else if (o.equals(DeviceIo.OPTION)) {
         throw FsException.of(Errno.EINVAL,
-            "bad mount option " + o + ": must be device_io=buffered or device_io=direct");
+            "bad mount option " + o + ": must be device_io=VALUE, VALUE " + DeviceIo.VALUES);
       }
     }
     return io;

@@ -65,7 +65,10 @@ import picocli.CommandLine.Spec;
             + " (like qemu's cache=none: no second copy in the host page cache, writes to an"
             + " image file on ext4 scale over threads, but each is slower; metadata, the"
             + " journal and reads stay buffered). A device whose filesystem cannot do O_DIRECT"
-            + " (or is tmpfs) is refused. docs/design.md, docs/performance.md.",
+            + " (or is tmpfs) is refused. -o device_io=mmap stores file data through a shared"
+            + " mapping of an image file (no host inode lock, so writes of several threads to"
+            + " one image run side by side; only an image file, not a block device; a host I/O"
+            + " error fails the write with EIO). docs/design.md, docs/performance.md.",
         "Ignored for mount(8)/fstab compatibility: rw defaults user users noauto nofail _netdev"
             + " auto dev suid exec.",
         "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM/SIGINT to the daemon)."})

@@ -20,7 +20,7 @@ import java.util.function.LongConsumer;
  * channel I/O is thread-safe, and callers hold the filesystem lock for anything that must be
  * ordered.
  *
- * <p>Two I/O modes ({@link DeviceIo}, mount option {@code device_io=}). Buffered (the default):
+ * <p>Three I/O modes ({@link DeviceIo}, mount option {@code device_io=}). Buffered (the default):
  * everything goes through one channel and the host page cache. Direct: file data writes
  * ({@link #writeData}: file writes, copy-on-write and copy_file_range block copies, zeroing of
  * file blocks) go through a second channel opened with O_DIRECT ({@link DirectData}); metadata,
@@ -35,7 +35,9 @@ import java.util.function.LongConsumer;
  * read is a device round trip, buffered reads take no inode lock (they already scale), and the
  * invalidation above keeps them coherent with direct writes. {@link #force} (fdatasync) is
  * unchanged: it syncs the inode, whichever descriptor wrote, and flushes the device's cache, so
- * it covers the direct channel's writes as well.
+ * it covers the direct channel's writes as well. Mmap: file data writes are stores into a shared
+ * mapping of the image file ({@link MappedData}, which says why that is coherent with the
+ * channel and made durable by the same fdatasync); everything else is as buffered.
  */
 public final class Device implements AutoCloseable {
   /** Where {@link #force} reports its latency (metrics); {@link CoreStats#NONE} by default. */
@@ -50,11 +52,18 @@ public final class Device implements AutoCloseable {
   private LongConsumer readMeter;
   /** The O_DIRECT data channel in {@link DeviceIo#DIRECT} mode, else null. */
   private final DirectData direct;
+  /** The shared mapping for data writes in {@link DeviceIo#MMAP} mode (read-write), else null. */
+  private final MappedData mapped;
+  /** The I/O mode asked for at open. */
+  private final DeviceIo io;
 
-  private Device(Path path, FileChannel channel, DirectData direct) {
+  private Device(Path path, FileChannel channel, DirectData direct, MappedData mapped,
+      DeviceIo io) {
     this.path = path;
     this.channel = channel;
     this.direct = direct;
+    this.mapped = mapped;
+    this.io = io;
   }
 
   /** Opens the device at {@code path}, buffered; a missing file is ENOENT with one line. */
@@ -64,10 +73,15 @@ public final class Device implements AutoCloseable {
 
   /**
    * Opens the device at {@code path} in I/O mode {@code io}; a missing file is ENOENT, a device
-   * that cannot do direct I/O (for {@link DeviceIo#DIRECT}) EINVAL, each with one line.
+   * that cannot do direct I/O (for {@link DeviceIo#DIRECT}) or be mapped (for
+   * {@link DeviceIo#MMAP}: not a regular file) EINVAL, each with one line. Read-only, the mmap
+   * mode maps nothing (it only changes writes).
    */
   public static Device open(Path path, boolean readOnly, DeviceIo io) {
     Path abs = path.toAbsolutePath().normalize();
+    if (io == DeviceIo.MMAP && Files.exists(abs)) {
+      MappedData.requireRegularFile(abs);
+    }
     FileChannel ch;
     try {
       ch = readOnly
@@ -87,7 +101,18 @@ public final class Device implements AutoCloseable {
         throw e;
       }
     }
-    return new Device(abs, DeviceChannels.wrap(abs, ch), direct);
+    MappedData mapped = null;
+    if (io == DeviceIo.MMAP) {
+      try {
+        if (!readOnly) { // read-only, nothing is written, so nothing is mapped or reserved
+          mapped = MappedData.open(abs);
+        }
+      } catch (RuntimeException e) {
+        closeQuietly(ch);
+        throw e;
+      }
+    }
+    return new Device(abs, DeviceChannels.wrap(abs, ch), direct, mapped, io);
   }
 
   /** Closes {@code ch}, ignoring a failure (another one is being reported). */
@@ -101,7 +126,7 @@ public final class Device implements AutoCloseable {
 
   /** Returns the I/O mode of file data writes. */
   public DeviceIo io() {
-    return direct == null ? DeviceIo.BUFFERED : DeviceIo.DIRECT;
+    return io;
   }
 
   /**
@@ -222,9 +247,18 @@ public final class Device implements AutoCloseable {
    * Writes all of file data {@code src} at {@code byteOffset}: buffered, in pwrites of at most
    * {@link #DATA_WRITE_CHUNK_BYTES} (see there why); in direct mode through {@link DirectData}
    * (whose read-modify-write needs the caller to hold the exclusive lock of the file the bytes
-   * belong to, as every caller does; see there).
+   * belong to, as every caller does; see there); in mmap mode as stores into {@link MappedData}.
    */
   public void writeData(ByteBuffer src, long byteOffset) {
+    if (mapped != null) {
+      try {
+        mapped.write(src, byteOffset);
+      } catch (IOException e) {
+        throw new FsException(Errno.EIO, path + ": mapped write at " + byteOffset + ": "
+            + e.getMessage(), e);
+      }
+      return;
+    }
     if (direct != null) {
       try {
         direct.write(src, byteOffset);
@@ -251,7 +285,8 @@ public final class Device implements AutoCloseable {
   }
 
   /**
-   * Makes every write so far durable (fdatasync; per inode, so the direct channel's writes too);
+   * Makes every write so far durable (fdatasync; per inode, so the direct channel's writes and
+   * the mapping's stores too);
    * reports how long it took to {@link #stats}.
    */
   public void force() {
@@ -286,6 +321,9 @@ public final class Device implements AutoCloseable {
       }
       if (direct != null) {
         direct.close();
+      }
+      if (mapped != null) {
+        mapped.close();
       }
       channel.close();
     } catch (IOException e) {
