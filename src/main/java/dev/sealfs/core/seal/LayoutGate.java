@@ -8,9 +8,6 @@ import dev.sealfs.core.inode.Inode;
 import dev.sealfs.core.inode.Metadata;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -50,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * moved off them ({@link RevokedShares}: copy-on-write of the other files, under their locks
  * and the inode's, taken together), and until the acknowledgement the inode is no source of
  * new sharing ({@link #mayShareFrom}). Every revocation, at a deadline or forced, goes that one
- * way ({@link #revokeAtDeadline}), outside the operation that asked for it.
+ * way ({@link Revocations}, which draws it), outside the operation that asked for it.
  *
  * <pre>
  *            SEAL (strict/prepare/asis, range, breakable)    SEAL by another handle
@@ -74,6 +71,10 @@ import org.slf4j.LoggerFactory;
  * lock through the locker the facade installs ({@link #setLocker}), holding nothing else: one
  * inode's lock to look at a file, or the locks of the inode and its sharers taken together in
  * the lock order, never one after another.
+ *
+ * <p>The gate is the check, the beginning of breaks and their waits, the holders' coming and
+ * going, and the freeing of blocks; {@link Revocations} ends breaks, {@link BreakTable} keeps
+ * their state, {@link Quarantine} the blocks of revoked layouts, {@link SealLimits} seal_limit.
  */
 public final class LayoutGate {
   private static final Logger LOG = LoggerFactory.getLogger(LayoutGate.class);
@@ -131,39 +132,29 @@ public final class LayoutGate {
   private final Quarantine quarantine = new Quarantine();
   /** Break deadlines, revoked handles and the threads waiting for a break. */
   private final BreakTable breaks = new BreakTable();
-  /** Finds and moves the other files off a revoked layout's shared blocks. */
-  private final RevokedShares shares;
-  /** Copy-on-write of another file's shared extents (installed by CopyOnWrite). */
-  private Unsharer unsharer = (i, fileBlock, fileEnd) -> {
-    throw new IllegalStateException("no copy-on-write installed in the layout gate");
-  };
+  /** Revokes at deadlines (the one way every revocation goes). */
+  private final Revocations revocations;
   /** The break time in ms. */
   private long breakTimeMs = DEFAULT_BREAK_TIME_SECONDS * 1000L;
-  /** Takes an inode's lock for revocations at a deadline. */
-  private Locker locker = Locker.UNLOCKED;
   /** Told about each holder whose seal begins to break (POLLPRI on the native binding). */
   private Consumer<OpenFile> breakListener = of -> { };
-  /** Told the inode number when a revocation takes an inode's last seal (page-cache drop). */
-  private java.util.function.LongConsumer lastRevokedListener = ino -> { };
-  /** Revokes at deadlines that no waiter is left to see; created on the first break. */
-  private ScheduledExecutorService timer;
 
   /** Creates the gate for a filesystem of {@code blockSize}-byte blocks. */
   public LayoutGate(Metadata meta, Durability dur, int blockSize) {
     this.meta = meta;
     this.dur = dur;
     this.bs = blockSize;
-    this.shares = new RevokedShares(meta, blockSize);
+    this.revocations = new Revocations(meta, blockSize, breaks, quarantine, this::limits);
   }
 
   /** Sets how a revocation at a deadline takes the inode's lock (the facade's lock runner). */
   public void setLocker(Locker locker) {
-    this.locker = locker;
+    revocations.setLocker(locker);
   }
 
   /** Sets how the other sharers of a revoked layout's blocks get copies of their own. */
   public void setUnsharer(Unsharer unsharer) {
-    this.unsharer = unsharer;
+    revocations.setUnsharer(unsharer);
   }
 
   /** Sets the mount options {@code seal_limit} (bytes, 0 = none) and {@code break_time}. */
@@ -179,7 +170,7 @@ public final class LayoutGate {
 
   /** Sets who is told when a revocation takes an inode's last seal. */
   public void setLastRevokedListener(java.util.function.LongConsumer listener) {
-    this.lastRevokedListener = listener == null ? ino -> { } : listener;
+    revocations.setLastRevokedListener(listener);
   }
 
   /** Returns the seal_limit accounting. */
@@ -270,82 +261,8 @@ public final class LayoutGate {
       throw FsException.of(Errno.EINTR, "interrupted while waiting for a break");
     }
     if (end == BreakTable.Outcome.EXPIRED) {
-      revokeAtDeadline(i);
+      revocations.revokeAtDeadline(i);
     }
-  }
-
-  /**
-   * Revokes {@code i}'s breaking holders if its deadline has passed, the one way every
-   * revocation goes: first with {@code i}'s lock alone; if another file shares its blocks, the
-   * sharers are looked for (holding no lock) and the revocation runs again with their locks
-   * too, moving them off those blocks before it revokes (SPEC 10, 11). The caller holds no lock.
-   */
-  private void revokeAtDeadline(Inode i) {
-    List<Inode> locked = List.of(i);
-    for (int round = 1; ; round++) {
-      List<long[]> rescan = revokeUnder(i, locked, round >= RevokedShares.MAX_ROUNDS);
-      if (rescan == null) {
-        break;
-      }
-      List<Inode> next = new ArrayList<>();
-      next.add(i);
-      next.addAll(shares.findSharers(i, rescan, locker));
-      locked = next;
-    }
-    wakeWaiters();
-  }
-
-  /**
-   * One try of {@link #revokeAtDeadline} with {@code locked} ({@code i} first, then the files
-   * thought to share its blocks) locked: returns the runs to look for sharers of when a file
-   * that shares them is not locked (and this is not the {@code last} try), else null, having
-   * moved the locked sharers off and revoked.
-   */
-  private List<long[]> revokeUnder(Inode i, List<Inode> locked, boolean last) {
-    List<List<long[]>> rescan = new ArrayList<>(1);
-    int[] tries = {0};
-    locker.underLocks(locked, () -> {
-      rescan.clear();
-      long d = breakDeadlineMs(i);
-      if (meta.get(i.ino) != i || d == 0 || System.currentTimeMillis() < d) {
-        return;
-      }
-      if (anyBreaking(i)) {
-        List<long[]> runs = shares.sharedRuns(i);
-        if (!runs.isEmpty()) {
-          List<Inode> sharers = locked.subList(1, locked.size());
-          if (!shares.covered(i, sharers, runs)) {
-            if (!last) {
-              rescan.add(runs);
-              return;
-            }
-            LOG.warn("inode {}: files that began to share its blocks during its revocation"
-                + " keep them", i.ino);
-          }
-          shares.moveOff(i, sharers, runs, unsharer, tries[0]++ == 0);
-        }
-        revokeBreaking(i);
-      }
-      endBreakIfDone(i);
-    });
-    return rescan.isEmpty() ? null : rescan.get(0);
-  }
-
-  /** True if a holder of {@code i} is breaking. */
-  private static boolean anyBreaking(Inode i) {
-    if (i.holders != null) {
-      for (OpenFile h : i.holders.values()) {
-        if (h.breaking) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** Wakes every thread waiting for a break. */
-  private void wakeWaiters() {
-    breaks.wakeWaiters();
   }
 
   /**
@@ -379,8 +296,8 @@ public final class LayoutGate {
    * SEALFS_IOC_BREAK with FORCE (SPEC 12): every seal of {@code i}, hard ones too, is to be
    * revoked now. Marks every holder breaking with the deadline now (nobody is told: there is
    * no time to let go) and returns the signal the caller throws; its wait then revokes at once,
-   * as at any deadline ({@link #revokeAtDeadline}). Null if {@code i} has no holder. The caller
-   * holds {@code i}'s lock.
+   * as at any deadline ({@link Revocations#revokeAtDeadline}). Null if {@code i} has no holder.
+   * The caller holds {@code i}'s lock.
    */
   public BreakWaited forceBreak(Inode i) {
     if (i.holders == null || i.holders.isEmpty()) {
@@ -396,12 +313,17 @@ public final class LayoutGate {
     return new BreakWaited(this, i, List.copyOf(targets), now);
   }
 
+  /** Returns the break deadline (CLOCK_REALTIME ms) of {@code i}, or 0 if none runs. */
+  public long breakDeadlineMs(Inode i) {
+    return breaks.deadline(i.ino);
+  }
+
   /** Starts (or joins) the break of {@code targets}; returns the inode's deadline in ms. */
   private long beginBreak(Inode i, List<OpenFile> targets) {
     BreakTable.Deadline d = breaks.deadlineOrNew(i.ino, breakTimeMs);
     long deadline = d.ms();
     if (d.fresh()) {
-      scheduleRevocation(i, breakTimeMs);
+      revocations.schedule(i, breakTimeMs);
     }
     for (OpenFile h : targets) {
       if (!h.breaking) {
@@ -412,74 +334,6 @@ public final class LayoutGate {
       }
     }
     return deadline;
-  }
-
-  /** Arms the timer that revokes {@code i}'s breaking holders after {@code delayMs}. */
-  private synchronized void scheduleRevocation(Inode i, long delayMs) {
-    if (timer == null) {
-      timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sealfs-break-timer");
-        t.setDaemon(true);
-        return t;
-      });
-    }
-    timer.schedule(() -> {
-      try {
-        long d = breakDeadlineMs(i);
-        if (d != 0 && System.currentTimeMillis() < d) {
-          scheduleRevocation(i, d - System.currentTimeMillis());
-        } else if (d != 0) {
-          revokeAtDeadline(i);
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("sealfs: revocation at the deadline of inode {} failed: {}", i.ino, e.toString());
-      }
-    }, delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  /** Revokes every holder of {@code i} whose seal is breaking. */
-  private void revokeBreaking(Inode i) {
-    if (i.holders == null) {
-      return;
-    }
-    for (OpenFile h : new ArrayList<>(i.holders.values())) {
-      if (h.breaking) {
-        revoke(i, h);
-      }
-    }
-  }
-
-  /** Revokes {@code h}'s seal: it is no holder any more, and its blocks will be quarantined. */
-  private void revoke(Inode i, OpenFile h) {
-    i.holders.remove(h.fh);
-    limits.discharge(h.sealUid, h.sealChargedBytes);
-    h.sealChargedBytes = 0;
-    h.breaking = false;
-    h.revoked = true;
-    breaks.addRevoked(i.ino, h);
-    quarantine.revoke(i.ino, h.fh);
-    LOG.warn("seal of handle {} on inode {} revoked ({} holders left)", h.fh, i.ino,
-        i.holderCount());
-    if (i.holderCount() == 0) {
-      lastRevokedListener.accept(i.ino);
-    }
-  }
-
-  /** Clears {@code i}'s break deadline once none of its holders is breaking. */
-  private void endBreakIfDone(Inode i) {
-    if (i.holders != null) {
-      for (OpenFile h : i.holders.values()) {
-        if (h.breaking) {
-          return;
-        }
-      }
-    }
-    breaks.endBreak(i.ino);
-  }
-
-  /** Returns the break deadline (CLOCK_REALTIME ms) of {@code i}, or 0 if none runs. */
-  public long breakDeadlineMs(Inode i) {
-    return breaks.deadline(i.ino);
   }
 
   /** Returns the revoked, unacknowledged handles of {@code i}. */
@@ -508,7 +362,7 @@ public final class LayoutGate {
       h.sealChargedBytes = 0;
       if (h.breaking) {
         h.breaking = false;
-        endBreakIfDone(i);
+        revocations.endBreakIfDone(i);
       }
       h.sealMode = null;
       LOG.info("inode {}: handle {} let go of its seal ({} holders left)", i.ino, h.fh,
@@ -522,7 +376,7 @@ public final class LayoutGate {
       }
       LOG.info("inode {}: handle {} acknowledged its revocation", i.ino, h.fh);
     }
-    wakeWaiters();
+    breaks.wakeWaiters();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -568,8 +422,6 @@ public final class LayoutGate {
     for (Quarantine.Freed f : quarantine.drain()) {
       dur.deferFree(f.devBlock(), f.blockCount());
     }
-    if (timer != null) {
-      timer.shutdownNow();
-    }
+    revocations.shutdown();
   }
 }
