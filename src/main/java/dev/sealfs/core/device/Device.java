@@ -149,7 +149,10 @@ public final class Device implements AutoCloseable {
     return path;
   }
 
-  /** Takes the exclusive advisory lock; EBUSY if another process (another sealfs) holds it. */
+  /**
+   * Takes the exclusive advisory lock; EBUSY if another process (another sealfs) holds it. In
+   * mmap mode then reserves the image's blocks on the host (EINVAL if it cannot; MappedData).
+   */
   public void lockExclusive(boolean shared) {
     try {
       lock = channel.tryLock(0, Long.MAX_VALUE, shared);
@@ -159,6 +162,9 @@ public final class Device implements AutoCloseable {
     if (lock == null) {
       throw FsException.of(Errno.EBUSY,
           path + " is in use by another sealfs process (mounted or being checked)");
+    }
+    if (mapped != null) {
+      mapped.reserve(); // mmap mode: no store may meet a hole the host cannot fill (MappedData)
     }
   }
 

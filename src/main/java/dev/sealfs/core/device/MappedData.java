@@ -47,9 +47,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Failures. A store the host cannot back is a SIGBUS, not an errno, and the JVM delivers it as
  * an {@link InternalError} at a later point of the storing thread that Java code cannot pin
  * down (a catch around the store does not see it: measured on Java 17). So mmap mode removes
- * the causes it can: {@link #open} reserves every block of the image on the host first
- * ({@link HostSpace}, posix_fallocate), so a full host filesystem refuses the mount with one line
- * instead of faulting a later store into a hole. What remains is a host I/O error under a
+ * the causes it can: {@link #reserve} allocates every block of the image on the host once the
+ * device is locked ({@link HostSpace}, posix_fallocate), so a full host filesystem refuses the
+ * mount with one line instead of faulting a later store into a hole. What remains is a host I/O error under a
  * mapped page or the image truncated by another process: the FUSE handler that meets the
  * InternalError answers EIO, and the write that faulted may already have been answered OK;
  * buffered and direct mode report such a write's own error. The mode is therefore opt-in and
@@ -65,6 +65,10 @@ final class MappedData {
 
   /** The bytes each window of this mapping covers ({@link #WINDOW_BYTES}, smaller in tests). */
   private final long windowBytes;
+  /** The image's path. */
+  private final Path path;
+  /** True once the image's blocks are reserved on the host ({@link #reserve}). */
+  private volatile boolean reserved;
   /** The channel the windows are mapped from (read-write). */
   private final FileChannel channel;
   /** The image's size when opened: bytes from here on are written through the channel. */
@@ -72,7 +76,8 @@ final class MappedData {
   /** Window i maps bytes [i * WINDOW_BYTES, ...); null until first used. */
   private final AtomicReferenceArray<MappedByteBuffer> windows;
 
-  private MappedData(FileChannel channel, long mappedBytes, long windowBytes) {
+  private MappedData(Path path, FileChannel channel, long mappedBytes, long windowBytes) {
+    this.path = path;
     this.channel = channel;
     this.mappedBytes = mappedBytes;
     this.windowBytes = windowBytes;
@@ -81,8 +86,8 @@ final class MappedData {
   }
 
   /**
-   * Opens the mapping of image file {@code abs} (which exists) for writing, reserving its blocks
-   * on the host; EINVAL with one line if it is not a regular file or the host cannot reserve.
+   * Opens the mapping of image file {@code abs} (which exists) for writing; EINVAL with one line
+   * if it is not a regular file. Nothing is mapped or reserved yet ({@link #reserve}).
    */
   static MappedData open(Path abs) {
     return open(abs, WINDOW_BYTES);
@@ -93,13 +98,7 @@ final class MappedData {
     requireRegularFile(abs);
     try {
       FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      try {
-        HostSpace.reserve(abs, ch.size());
-      } catch (RuntimeException e) {
-        ch.close();
-        throw e;
-      }
-      return new MappedData(ch, ch.size(), windowBytes);
+      return new MappedData(abs, ch, ch.size(), windowBytes);
     } catch (IOException e) {
       throw new FsException(Errno.EINVAL, "device_io=mmap: " + abs + ": cannot open: "
           + e.getMessage(), e);
@@ -139,12 +138,32 @@ final class MappedData {
     }
   }
 
+  /**
+   * Reserves every block of the image on the host (once; {@link Device#lockExclusive} calls it
+   * as soon as the device is this process's, and the first mapping does if nobody did); EINVAL
+   * with one line if the host cannot. Not before the lock: on a host filesystem without
+   * fallocate, posix_fallocate writes a zero into every block that reads as zero, which would
+   * race with another process's writes.
+   */
+  void reserve() {
+    if (reserved) {
+      return;
+    }
+    synchronized (windows) {
+      if (!reserved) {
+        HostSpace.reserve(path, mappedBytes);
+        reserved = true;
+      }
+    }
+  }
+
   /** Returns window {@code index}, mapping it on first use. */
   private MappedByteBuffer window(int index) throws IOException {
     MappedByteBuffer w = windows.get(index);
     if (w != null) {
       return w;
     }
+    reserve();
     synchronized (windows) {
       w = windows.get(index);
       if (w == null) {

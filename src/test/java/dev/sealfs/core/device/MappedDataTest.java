@@ -17,7 +17,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** device_io=mmap: stores land where written, are seen by reads at once, and fail as EIO. */
+/** device_io=mmap: stores land where written, are seen by reads at once, the host reserves. */
 final class MappedDataTest {
   /** A scratch directory for images. */
   @TempDir Path dir;
@@ -118,12 +118,28 @@ final class MappedDataTest {
     }
     assertTrue(allocatedBytes(img) < (1 << 20), "sparse before: " + allocatedBytes(img));
     try (Device d = Device.open(img, false, DeviceIo.MMAP)) {
+      assertTrue(allocatedBytes(img) < (1 << 20), "not before the lock: " + allocatedBytes(img));
+      d.lockExclusive(false);
       assertTrue(allocatedBytes(img) >= (8 << 20), "reserved: " + allocatedBytes(img));
       ByteBuffer last = ByteBuffer.allocate(1);
       d.read(last, (8 << 20) - 1);
       assertEquals(42, last.get(0));
     }
     assertEquals(8 << 20, Files.size(img));
+  }
+
+  /** Without the lock (a test's device), the first mapped store reserves the image first. */
+  @Test
+  void firstStoreReservesWhenUnlocked() throws Exception {
+    Path img = dir.resolve("unlocked.img");
+    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {1}), (8 << 20) - 1);
+    }
+    try (Device d = Device.open(img, false, DeviceIo.MMAP)) {
+      d.writeData(ByteBuffer.wrap(new byte[] {5, 6}), 4096);
+      assertTrue(allocatedBytes(img) >= (8 << 20), "reserved: " + allocatedBytes(img));
+    }
   }
 
   /** Read-only, mmap mode maps and reserves nothing. */
