@@ -8,6 +8,8 @@
 # the references by sha256 and fio verifies its data again; fsck -n is clean. An image on tmpfs
 # (/dev/shm) with device_io=direct is refused with one line, and nothing is mounted.
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/device_io.sh
+. "$FUSE_TESTS/lib/device_io.sh"
 require_cmd fio dd sha256sum
 case $(stat -f -c %T "$CASE_DIR") in
   tmpfs | ramfs) skip "$CASE_DIR is on a memory filesystem (device_io=direct refuses it)" ;;
@@ -31,41 +33,7 @@ direct_fds() {
   echo "$n"
 }
 
-# Writes LEN random bytes at OFF into FILE on the mount and into its reference REF.
-patch_both() {
-  local file=$1 ref=$2 off=$3 len=$4
-  head -c "$len" /dev/urandom > "$CASE_DIR/patch"
-  dd if="$CASE_DIR/patch" of="$file" bs="$len" count=1 seek="$off" oflag=seek_bytes \
-    conv=notrunc status=none || fail "dd into $file at $off ($len bytes)"
-  dd if="$CASE_DIR/patch" of="$ref" bs="$len" count=1 seek="$off" oflag=seek_bytes \
-    conv=notrunc status=none || fail "dd into $ref at $off"
-}
-
-cat > "$CASE_DIR/direct.fio" <<EOF
-[global]
-directory=$SEALFS_MNT
-ioengine=psync
-verify=crc32c
-verify_fatal=1
-do_verify=1
-verify_backlog=0
-randrepeat=1
-fsync_on_close=1
-[rand-write-4k]
-rw=randwrite
-bs=4k
-size=16m
-numjobs=2
-[rand-write-unaligned]
-rw=randwrite
-bsrange=512-12k
-blockalign=512
-size=8m
-[seq-write-128k]
-rw=write
-bs=128k
-size=32m
-EOF
+dio_fio_job "$CASE_DIR/direct.fio"
 
 fs_mkfs
 step "mount with -o device_io=direct: the daemon has the image open with O_DIRECT"
@@ -74,58 +42,15 @@ n=$(direct_fds)
 ((n >= 1)) || fail "no O_DIRECT descriptor of $SEALFS_IMG in the daemon"
 
 step "fio verify=crc32c"
-fio --output="$CASE_DIR/fio.out" "$CASE_DIR/direct.fio" \
-  || { cat "$CASE_DIR/fio.out"; fail "fio exited $?"; }
-grep -q 'verify.*fail\|bad magic\|crc32c: verify failed' "$CASE_DIR/fio.out" \
-  && { cat "$CASE_DIR/fio.out"; fail "fio reported a verify error"; }
+dio_fio
 
-step "writes at odd offsets and lengths"
-F=$SEALFS_MNT/odd
-head -c $((1 << 20)) /dev/urandom > "$CASE_DIR/odd.ref"
-cp "$CASE_DIR/odd.ref" "$F" || fail "cp to $F"
-patch_both "$F" "$CASE_DIR/odd.ref" 1 1
-patch_both "$F" "$CASE_DIR/odd.ref" 4095 2
-patch_both "$F" "$CASE_DIR/odd.ref" 12345 100
-patch_both "$F" "$CASE_DIR/odd.ref" 65535 70000
-patch_both "$F" "$CASE_DIR/odd.ref" $((8 * 4096)) 4096
-patch_both "$F" "$CASE_DIR/odd.ref" $((1048576 - 3)) 10   # extends the file by 7 bytes
-patch_both "$F" "$CASE_DIR/odd.ref" $((2 * 1048576 + 7)) 333   # past EOF: a hole before it
-assert_eq "$(file_sha "$CASE_DIR/odd.ref")" "$(file_sha "$F")" "sha256 of odd before remount"
-
-step "a copy (copy_file_range shares blocks), writes into it (copy-on-write), odd truncate"
-C=$SEALFS_MNT/copy
-"$PYTHON" - "$F" "$C" <<'PY' || fail "copy_file_range"
-import os, sys
-i = os.open(sys.argv[1], os.O_RDONLY)
-o = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644)
-left = os.fstat(i).st_size
-while left > 0:
-    n = os.copy_file_range(i, o, left)
-    if n == 0:
-        break
-    left -= n
-PY
-cp "$CASE_DIR/odd.ref" "$CASE_DIR/copy.ref"
-patch_both "$C" "$CASE_DIR/copy.ref" 10 5
-patch_both "$C" "$CASE_DIR/copy.ref" $((20 * 4096 + 4000)) 200
-truncate -s 777777 "$C" && truncate -s 777777 "$CASE_DIR/copy.ref"
-truncate -s 900000 "$C" && truncate -s 900000 "$CASE_DIR/copy.ref"
-assert_eq "$(file_sha "$CASE_DIR/copy.ref")" "$(file_sha "$C")" "sha256 of copy"
-assert_eq "$(file_sha "$CASE_DIR/odd.ref")" "$(file_sha "$F")" "sha256 of odd after the copy"
+dio_odd_and_copy
 
 step "remount in the default mode: same bytes, fio verifies again, no O_DIRECT descriptor"
 fs_remount
 assert_eq 0 "$(direct_fds)" "O_DIRECT descriptors of the image without device_io=direct"
-assert_eq "$(file_sha "$CASE_DIR/odd.ref")" "$(file_sha "$F")" "sha256 of odd after remount"
-assert_eq "$(file_sha "$CASE_DIR/copy.ref")" "$(file_sha "$C")" "sha256 of copy after remount"
-fio --verify_only --output="$CASE_DIR/fio2.out" "$CASE_DIR/direct.fio" \
-  || { cat "$CASE_DIR/fio2.out"; fail "fio --verify_only after remount exited $?"; }
-fs_umount
-
-step "fsck -n is clean"
-"$SEALFS" fsck -n "$SEALFS_IMG" > "$CASE_DIR/fsck.out" 2>&1 \
-  || { cat "$CASE_DIR/fsck.out"; fail "fsck -n exited $?"; }
-grep -qx clean "$CASE_DIR/fsck.out" || { cat "$CASE_DIR/fsck.out"; fail "fsck -n not clean"; }
+dio_check_after_remount
+dio_fsck_clean
 
 step "an image on tmpfs with device_io=direct: one line, non-zero exit, nothing mounted"
 if [[ -d /dev/shm && -w /dev/shm && $(stat -f -c %T /dev/shm) == tmpfs ]]; then

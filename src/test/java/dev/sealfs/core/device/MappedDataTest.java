@@ -97,6 +97,16 @@ final class MappedDataTest {
     assertArrayEquals(a, tail);
   }
 
+  /** Creates a sparse 8 MiB image {@code name} whose last byte is {@code last}. */
+  private Path sparseImage(String name, byte last) throws IOException {
+    Path img = dir.resolve(name);
+    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {last}), (8 << 20) - 1);
+    }
+    return img;
+  }
+
   /** Returns the bytes the host has allocated to {@code p} (stat's block count). */
   private static long allocatedBytes(Path p) throws Exception {
     Process proc = new ProcessBuilder("stat", "-c", "%b %B", p.toString()).start();
@@ -111,11 +121,7 @@ final class MappedDataTest {
    */
   @Test
   void openReservesTheSparseImage() throws Exception {
-    Path img = dir.resolve("sparse.img");
-    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(new byte[] {42}), (8 << 20) - 1);
-    }
+    Path img = sparseImage("sparse.img", (byte) 42);
     assertTrue(allocatedBytes(img) < (1 << 20), "sparse before: " + allocatedBytes(img));
     try (Device d = Device.open(img, false, DeviceIo.MMAP)) {
       assertTrue(allocatedBytes(img) < (1 << 20), "not before the lock: " + allocatedBytes(img));
@@ -131,11 +137,7 @@ final class MappedDataTest {
   /** Without the lock (a test's device), the first mapped store reserves the image first. */
   @Test
   void firstStoreReservesWhenUnlocked() throws Exception {
-    Path img = dir.resolve("unlocked.img");
-    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(new byte[] {1}), (8 << 20) - 1);
-    }
+    Path img = sparseImage("unlocked.img", (byte) 1);
     try (Device d = Device.open(img, false, DeviceIo.MMAP)) {
       d.writeData(ByteBuffer.wrap(new byte[] {5, 6}), 4096);
       assertTrue(allocatedBytes(img) >= (8 << 20), "reserved: " + allocatedBytes(img));
@@ -145,11 +147,7 @@ final class MappedDataTest {
   /** Read-only, mmap mode maps and reserves nothing. */
   @Test
   void readOnlyReservesNothing() throws Exception {
-    Path img = dir.resolve("ro.img");
-    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(new byte[] {1}), (8 << 20) - 1);
-    }
+    Path img = sparseImage("ro.img", (byte) 1);
     try (Device d = Device.open(img, true, DeviceIo.MMAP)) {
       assertEquals(DeviceIo.MMAP, d.io());
     }
