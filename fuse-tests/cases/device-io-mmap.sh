@@ -2,13 +2,15 @@
 # TIMEOUT: 600
 # -o device_io=mmap: the daemon stores file data through a shared mapping of the image (it shows
 # in /proc/PID/maps) after reserving the image's blocks on the host (a sparse image is fully
-# allocated once mounted). fio verify=crc32c (4 KiB random writes on two jobs, writes of
-# 512 B..12 KiB at 512-byte offsets, sequential 128 KiB writes), writes at odd offsets and
-# lengths mirrored in a reference copy, a copy_file_range copy with writes into it
-# (copy-on-write) and an odd truncate; after a remount in the default (buffered) mode the files
-# match by sha256, fio verifies again, fsck -n is clean. Refused with one line, nothing mounted
-# and the image unchanged: a block device (as root: a loop device), an image on a host
-# filesystem too full to reserve it (as root: a 16 MiB tmpfs under a sparse 64 MiB image).
+# allocated once mounted), and keeps its lock on the image meanwhile (a second mount and fsck
+# are refused: closing the descriptor that reserved would have dropped it). fio verify=crc32c
+# (4 KiB random writes on two jobs, writes of 512 B..12 KiB at 512-byte offsets, sequential
+# 128 KiB writes), writes at odd offsets and lengths mirrored in a reference copy, a
+# copy_file_range copy with writes into it (copy-on-write) and an odd truncate; after a remount
+# in the default (buffered) mode the files match by sha256, fio verifies again, fsck -n is
+# clean. Refused with one line, nothing mounted and the image unchanged: a block device (as
+# root: a loop device), an image on a host filesystem too full to reserve it (as root: a 16 MiB
+# tmpfs under a sparse 64 MiB image).
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/device_io.sh
 . "$FUSE_TESTS/lib/device_io.sh"
@@ -40,6 +42,19 @@ echo "image: $size bytes, $(allocated) allocated on the host"
 step "mount with -o device_io=mmap: the image is reserved on the host"
 fs_mount -o device_io=mmap
 (($(allocated) >= size)) || fail "only $(allocated) of $size bytes allocated after the mount"
+
+step "the device lock holds after the reservation: a second mount and fsck are refused"
+mkdir -p "$CASE_DIR/mnt2"
+rc=0
+timeout -k 5 90 "$SEALFS" mount "$SEALFS_IMG" "$CASE_DIR/mnt2" -o device_io=mmap \
+  > "$CASE_DIR/out" 2> "$CASE_DIR/err" || rc=$?
+cat "$CASE_DIR/err"
+((rc != 0)) || { fusermount3 -u "$CASE_DIR/mnt2"; fail "a second mount of the mounted image"; }
+grep -q 'in use by another sealfs' "$CASE_DIR/err" || fail "not the in-use refusal"
+rc=0
+"$SEALFS" fsck -n "$SEALFS_IMG" > "$CASE_DIR/out" 2>&1 || rc=$?
+cat "$CASE_DIR/out"
+assert_eq 8 "$rc" "exit code of fsck -n on the mounted image"
 
 step "fio verify=crc32c; the daemon maps the image"
 dio_fio

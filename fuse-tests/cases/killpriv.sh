@@ -103,12 +103,12 @@ check_requests() {
 
 fs_mkfs
 step "with FUSE_HANDLE_KILLPRIV_V2 (default)"
-fs_mount -o allow_other
+fs_mount -o allow_other,device_io=buffered # the count below takes a pwrite64 per data write
 check_rules killpriv_v2
 check_requests 1 130 "about one FUSE request per write"
 fs_umount
 
 step "with -o nokillpriv_v2"
-fs_mount -o allow_other,nokillpriv_v2
+fs_mount -o allow_other,nokillpriv_v2,device_io=buffered
 check_rules nokillpriv_v2
 check_requests 170 100000 "a GETXATTR before every write without the flag"

@@ -47,28 +47,37 @@ final class HostSpace {
   }
 
   /**
-   * Allocates every block of the first {@code bytes} of {@code abs} that is not allocated yet
-   * (keeping the content); EINVAL with one line if the host cannot (no space, or no support).
+   * Opens {@code abs} read-write for {@link #reserve} and returns the descriptor; EINVAL with one
+   * line if it cannot. The caller keeps it open until it closes the device: on Linux, closing
+   * any descriptor of a file drops every fcntl lock the process holds on it, and the device's
+   * lock (the one that keeps a second sealfs off the image) is such a lock.
    */
-  static void reserve(Path abs, long bytes) {
-    Api c = api();
+  static int open(Path abs) {
     byte[] raw = abs.toString().getBytes(StandardCharsets.UTF_8);
-    byte[] path = java.util.Arrays.copyOf(raw, raw.length + 1);
-    int fd = c.open(path, O_RDWR_CLOEXEC);
+    int fd = api().open(java.util.Arrays.copyOf(raw, raw.length + 1), O_RDWR_CLOEXEC);
     if (fd < 0) {
       throw FsException.of(Errno.EINVAL, "device_io=mmap: " + abs + ": cannot open to reserve"
           + " its blocks");
     }
-    int err;
-    try {
-      err = c.posix_fallocate(fd, 0, bytes);
-    } finally {
-      c.close(fd);
-    }
+    return fd;
+  }
+
+  /**
+   * Allocates every block of the first {@code bytes} of the file open as {@code fd} (named
+   * {@code abs} in messages) that is not allocated yet, keeping the content; EINVAL with one line
+   * if the host cannot (no space, or no support).
+   */
+  static void reserve(int fd, Path abs, long bytes) {
+    int err = api().posix_fallocate(fd, 0, bytes);
     if (err != 0) {
       throw FsException.of(Errno.EINVAL, "device_io=mmap: cannot reserve the " + bytes
-          + " bytes of " + abs + " on the host (" + c.strerror(err) + "); a store into an"
+          + " bytes of " + abs + " on the host (" + api().strerror(err) + "); a store into an"
           + " unreserved hole could not report that error; use device_io=buffered");
     }
+  }
+
+  /** Closes {@code fd} (when the device closes, its lock released anyway). */
+  static void close(int fd) {
+    api().close(fd);
   }
 }

@@ -69,6 +69,8 @@ final class MappedData {
   private final Path path;
   /** True once the image's blocks are reserved on the host ({@link #reserve}). */
   private volatile boolean reserved;
+  /** The descriptor {@link #reserve} used, kept open until {@link #close} (see HostSpace), or -1. */
+  private int reserveFd = -1;
   /** The channel the windows are mapped from (read-write). */
   private final FileChannel channel;
   /** The image's size when opened: bytes from here on are written through the channel. */
@@ -151,7 +153,10 @@ final class MappedData {
     }
     synchronized (windows) {
       if (!reserved) {
-        HostSpace.reserve(path, mappedBytes);
+        if (reserveFd < 0) {
+          reserveFd = HostSpace.open(path);
+        }
+        HostSpace.reserve(reserveFd, path, mappedBytes);
         reserved = true;
       }
     }
@@ -176,8 +181,14 @@ final class MappedData {
     }
   }
 
-  /** Closes the channel (the windows stay mapped until collected; see the top). */
+  /** Closes the channel and the reservation's descriptor (the windows stay mapped; the top). */
   void close() throws IOException {
+    synchronized (windows) {
+      if (reserveFd >= 0) {
+        HostSpace.close(reserveFd);
+        reserveFd = -1;
+      }
+    }
     channel.close();
   }
 }
