@@ -34,7 +34,7 @@ final class Ops {
   private static final Logger LOG = LoggerFactory.getLogger(Ops.class);
 
   /** The epoch lock: every operation holds it shared; a commit's cut holds it exclusively. */
-  private final ReentrantReadWriteLock epoch = new ReentrantReadWriteLock();
+  private final EpochLock epoch = new EpochLock();
   /** The namespace lock: exclusive for namespace changes, shared for lookups and listings. */
   private final ReentrantReadWriteLock names = new ReentrantReadWriteLock();
   /** The inode locks. */

@@ -48,6 +48,12 @@ public final class Inode {
   public long ctimeNs;
   /** Block-map generation: changes with every change of the block map. */
   public long generation;
+  /**
+   * True while this inode is in its {@link Metadata}'s dirty set (written under that object's
+   * lock; read by {@link Metadata#markDirty} without it, which is sound because every caller
+   * holds the epoch lock shared and the set is emptied only under it exclusively).
+   */
+  boolean inDirtySet;
   /** The block map of a regular file; null for other types. */
   public final ExtentMap extents;
   /** Name to inode number, for directories; null for other types. */

@@ -115,11 +115,30 @@ public final class Metadata {
         || nowNs - i.atimeNs > 24L * 3600 * 1_000_000_000L;
   }
 
-  /** Marks {@code inode}'s attributes as changed in the running group. */
-  public synchronized void markDirty(Inode inode) {
-    if (logging) {
-      dirty.add(inode);
+  /**
+   * Marks {@code inode}'s attributes as changed in the running group. The caller holds the epoch
+   * lock shared (every facade operation does), so an inode already in the running group's dirty
+   * set is seen as such without this object's lock: the set is emptied ({@link #drainGroup},
+   * {@link #discardGroup}) only under the epoch lock exclusively. That keeps the lock off the path
+   * of every write of a file already dirty (each write changes mtime).
+   */
+  public void markDirty(Inode inode) {
+    if (inode.inDirtySet) {
+      return;
     }
+    synchronized (this) {
+      if (logging && dirty.add(inode)) {
+        inode.inDirtySet = true;
+      }
+    }
+  }
+
+  /** Empties the dirty set, clearing each member's mark (this object's lock held). */
+  private void clearDirty() {
+    for (Inode i : dirty) {
+      i.inDirtySet = false;
+    }
+    dirty.clear();
   }
 
   /** Returns true if the running group holds anything to commit. */
@@ -157,7 +176,7 @@ public final class Metadata {
         emit(INODE);
       }
     }
-    dirty.clear();
+    clearDirty();
     Group g = new Group(group.toByteArray(), groupRecords);
     group.reset();
     groupRecords = 0;
@@ -166,7 +185,7 @@ public final class Metadata {
 
   /** Forgets the running group (its content is covered by a checkpoint just taken). */
   public synchronized void discardGroup() {
-    dirty.clear();
+    clearDirty();
     group.reset();
     groupRecords = 0;
   }
@@ -193,7 +212,9 @@ public final class Metadata {
   /** Deletes an inode (the caller frees its blocks). */
   public synchronized void delete(Inode i) {
     inodes.remove(i.ino);
-    dirty.remove(i);
+    if (dirty.remove(i)) {
+      i.inDirtySet = false;
+    }
     rec.reset();
     rec.u64(i.ino);
     emit(INODE_DEL);
