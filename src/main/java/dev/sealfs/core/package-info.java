@@ -34,9 +34,12 @@
  *       by a thread that holds nothing else: fsync, the commit a seal waits for (after its
  *       operation released its locks), the retry after a short allocation, the background
  *       committer, close.
- *   <li><b>epoch lock</b> ({@code Ops}, read-write): every operation holds it shared from start
- *       to end; a commit holds it exclusively only to cut the running group in memory (and a
- *       checkpoint to serialise the state). Journal writes and device forces run without it.
+ *   <li><b>epoch lock</b> ({@code Ops}, an {@code EpochLock}: read-write, striped so that
+ *       readers share no written cache line): every operation holds it shared from start to end
+ *       (reentrant: an inner operation takes it again); a commit holds it exclusively only to
+ *       cut the running group in memory (and a checkpoint to serialise the state). Journal
+ *       writes and device forces run without it. {@code Metadata.markDirty} relies on it: an
+ *       inode already in the running group's dirty set is seen so without the group's lock.
  *   <li><b>namespace lock</b> ({@code Ops}, read-write): exclusive for create, mknod, mkdir,
  *       symlink, link, unlink, rmdir, rename and repair; shared for lookup, find and readdir.
  *       Data, attribute and xattr operations do not take it.
