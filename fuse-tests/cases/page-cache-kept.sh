@@ -4,7 +4,8 @@
 # read once is read again after a re-open without a single READ reaching the daemon, but an
 # open after a write drops the cache once, so the read that follows updates atime (FUSE leaves
 # atime to the filesystem); a sealed file's open drops it too (SPEC 5). -o nokeep_cache drops
-# it at every open. READ requests are counted with -o metrics (sealfs stats --raw).
+# it at every open. READ requests are counted with -o metrics (sealfs stats --raw). A re-read
+# that must come from the cache is tried up to five times: the host may reclaim the cache.
 . "$(dirname "$0")/../lib/common.sh"
 [[ ${SEALFS_BINDING:-jnr-fuse} == native ]] || skip "native binding only (SEALFS_BINDING=native)"
 require_cmd python3 dd
@@ -32,9 +33,17 @@ dd if=/dev/urandom of="$f" bs=64k count=16 status=none || fail "write failed"
 first=$(reread "$f")
 echo "first read after the write: $first READ requests"
 [[ $first -gt 0 ]] || fail "the first read after a write came from the cache: atime would not move"
-again=$(reread "$f")
-echo "re-read after a re-open: $again READ requests"
-assert_eq 0 "$again" "READ requests for a re-read of an unchanged, unsealed file"
+# The host may reclaim page cache at any moment (this project's machines run a DAMON pageout
+# scheme: /sys/kernel/mm/damon/admin/kdamonds), so a re-read that misses is tried again, after
+# a read that fills the cache once more, up to five times in all. Were the cache dropped at
+# every open, every try would cost READs.
+for try in 1 2 3 4 5; do
+  again=$(reread "$f")
+  echo "re-read after a re-open (try $try): $again READ requests"
+  ((again == 0)) && break
+  cat "$f" > /dev/null
+done
+assert_eq 0 "$again" "READ requests for a re-read of an unchanged, unsealed file (5 tries)"
 
 step "atime due (a day old): the open drops the cache once and the read updates atime"
 python3 - "$f" << 'PY' || fail "could not set an old atime"
