@@ -53,8 +53,9 @@
  *       ({@code ShareCounts}), the deferred frees ({@code DeferredFrees}' monitor), the
  *       allocator ({@code Allocator}'s monitor), the break table ({@code BreakTable}'s lock:
  *       deadlines, revoked handles; break waiters wait on it holding nothing else), the
- *       quarantine ({@code Quarantine}'s monitor). The handle table and the inode table are
- *       concurrent maps.
+ *       quarantine ({@code Quarantine}'s monitor), the revocation timer ({@code Revocations}'
+ *       monitor), the mapping windows ({@code MappedData}'s, on a window's first use and the
+ *       one reservation only). The handle table and the inode table are concurrent maps.
  * </ol>
  *
  * <p>So reads and writes of different files run in parallel, reads of one file too, and stat
